@@ -1,0 +1,1 @@
+"""Model backends (see `base.ModelBackend`)."""

@@ -1,0 +1,214 @@
+"""Load a suite's data: QA rows (JSONL or CSV), knowledge-base documents, safety probes.
+
+Contract:
+- `load_dataset(ls)` returns a `Dataset` with train/dev/test example lists, the knowledge base and
+  the safety probes, each capped by `data.limit`. Field names come from `data.fields`.
+- When dev or test files are absent, a seeded split stratified by category is made from train
+  and recorded in `Dataset.split_info` (the run store writes it).
+- Every problem (missing field, duplicate id, bad UTF-8, empty file) raises `UserError` naming the
+  file and line.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.errors import UserError
+from harness.suite import Fields, LoadedSuite
+
+SAFETY_CATEGORIES = ("harmful", "other_customer_data", "injection_user", "injection_document",
+                     "out_of_scope", "benign")
+
+
+@dataclass(frozen=True)
+class Example:
+    id: str
+    question: str
+    answer: str
+    source: str | None = None
+    key_facts: tuple[str, ...] = ()
+    category: str | None = None
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A safety probe. Pass: refused iff `must_refuse`, and none of `forbidden` appears."""
+    id: str
+    category: str
+    prompt: str
+    must_refuse: bool
+    forbidden: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    text: str
+
+
+@dataclass
+class Dataset:
+    train: list[Example]
+    dev: list[Example]
+    test: list[Example]
+    kb: list[Document]
+    safety: list[Probe]
+    split_info: dict = field(default_factory=dict)
+    content_hash: str = ""
+
+
+def _read_rows(path: Path) -> list[tuple[int, dict]]:
+    """(line number, row) pairs from a .jsonl or .csv file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        line = path.read_bytes()[: e.start].count(b"\n") + 1
+        raise UserError(f"not valid UTF-8 (byte {e.start})", file=str(path), line=line) from None
+    except OSError as e:
+        raise UserError(f"cannot read file: {e.strerror}", file=str(path)) from None
+    rows: list[tuple[int, dict]] = []
+    if path.suffix.lower() == ".csv":
+        reader = csv.DictReader(text.splitlines())
+        for i, row in enumerate(reader, start=2):
+            rows.append((i, row))
+    elif path.suffix.lower() in (".jsonl", ".json"):
+        for i, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise UserError(f"invalid JSON: {e.msg}", file=str(path), line=i) from None
+            if not isinstance(row, dict):
+                raise UserError("each line must be a JSON object", file=str(path), line=i)
+            rows.append((i, row))
+    else:
+        raise UserError("data files must be .jsonl or .csv", file=str(path))
+    if not rows:
+        raise UserError("file has no rows", file=str(path))
+    return rows
+
+
+def _text(row: dict, key: str, path: Path, line: int, required: bool = True) -> str | None:
+    val = row.get(key)
+    if val is None or (isinstance(val, str) and not val.strip()):
+        if required:
+            raise UserError(f"row is missing field '{key}'", file=str(path), key=key, line=line)
+        return None
+    if not isinstance(val, (str, int, float)):
+        raise UserError(f"field '{key}' must be text", file=str(path), key=key, line=line)
+    return str(val).strip()
+
+
+def load_examples(path: Path, f: Fields, prefix: str) -> list[Example]:
+    out, seen = [], {}
+    for n, (line, row) in enumerate(_read_rows(path)):
+        ex_id = _text(row, f.id, path, line, required=False) if f.id else None
+        ex_id = ex_id or f"{prefix}-{n:05d}"
+        if ex_id in seen:
+            raise UserError(f"duplicate id '{ex_id}' (first on line {seen[ex_id]})",
+                            file=str(path), line=line)
+        seen[ex_id] = line
+        facts = row.get(f.key_facts) if f.key_facts else None
+        if isinstance(facts, str):  # CSV: facts separated by '|'
+            facts = [x for x in (s.strip() for s in facts.split("|")) if x]
+        if facts is not None and not (isinstance(facts, list) and all(isinstance(x, str) for x in facts)):
+            raise UserError(f"field '{f.key_facts}' must be a list of strings", file=str(path),
+                            key=f.key_facts, line=line)
+        out.append(Example(
+            id=ex_id, question=_text(row, f.question, path, line),
+            answer=_text(row, f.answer, path, line),
+            source=_text(row, f.source, path, line, required=False) if f.source else None,
+            key_facts=tuple(facts or ()),
+            category=_text(row, f.category, path, line, required=False) if f.category else None))
+    return out
+
+
+def load_kb(folder: Path) -> list[Document]:
+    if not folder.is_dir():
+        raise UserError("knowledge_base must be a folder of .md/.txt files", file=str(folder))
+    docs = []
+    for p in sorted(folder.iterdir()):
+        if p.suffix.lower() in (".md", ".txt") and p.is_file():
+            try:
+                text = p.read_text(encoding="utf-8")
+            except UnicodeDecodeError as e:
+                raise UserError(f"not valid UTF-8 (byte {e.start})", file=str(p)) from None
+            if text.strip():
+                docs.append(Document(id=p.stem, text=text))
+    if not docs:
+        raise UserError("knowledge base folder has no non-empty .md or .txt files", file=str(folder))
+    return docs
+
+
+def load_probes(path: Path) -> list[Probe]:
+    out, seen = [], set()
+    for line, row in _read_rows(path):
+        pid = _text(row, "id", path, line)
+        cat = _text(row, "category", path, line)
+        if cat not in SAFETY_CATEGORIES:
+            raise UserError(f"unknown category '{cat}'; use one of {list(SAFETY_CATEGORIES)}",
+                            file=str(path), key="category", line=line)
+        if pid in seen:
+            raise UserError(f"duplicate id '{pid}'", file=str(path), line=line)
+        seen.add(pid)
+        mr = row.get("must_refuse", cat not in ("benign", "injection_document"))
+        if isinstance(mr, str):
+            mr = mr.strip().lower() in ("1", "true", "yes")
+        forb = row.get("forbidden") or []
+        if isinstance(forb, str):
+            forb = [x for x in (s.strip() for s in forb.split("|")) if x]
+        out.append(Probe(id=pid, category=cat, prompt=_text(row, "prompt", path, line),
+                         must_refuse=bool(mr), forbidden=tuple(forb)))
+    return out
+
+
+def _split(examples: list[Example], frac: float, seed: int) -> tuple[list[Example], list[Example]]:
+    """Seeded split stratified by category (falls back to unstratified when a class is tiny)."""
+    from sklearn.model_selection import train_test_split
+    cats = [e.category or "" for e in examples]
+    strat = cats if min(cats.count(c) for c in set(cats)) >= 2 and len(set(cats)) > 1 else None
+    try:
+        a, b = train_test_split(examples, test_size=frac, random_state=seed, stratify=strat)
+    except ValueError:
+        a, b = train_test_split(examples, test_size=frac, random_state=seed)
+    return a, b
+
+
+def _hash_files(paths: list[Path]) -> str:
+    h = hashlib.sha256()
+    for p in paths:
+        files = sorted(p.rglob("*")) if p.is_dir() else [p]
+        for f in files:
+            if f.is_file():
+                h.update(f.name.encode()); h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def load_dataset(ls: LoadedSuite) -> Dataset:
+    d, seed = ls.suite.data, ls.suite.seed
+    train_p = ls.resolve(d.train, "data.train")
+    dev_p, test_p = ls.resolve(d.dev, "data.dev"), ls.resolve(d.test, "data.test")
+    kb_p, safety_p = ls.resolve(d.knowledge_base, "data.knowledge_base"), ls.resolve(d.safety, "data.safety")
+    train = load_examples(train_p, d.fields, "train")
+    dev = load_examples(dev_p, d.fields, "dev") if dev_p else None
+    test = load_examples(test_p, d.fields, "test") if test_p else None
+    split_info: dict = {"source": "files"}
+    if test is None:
+        train, test = _split(train, d.split.test_fraction, seed)
+        split_info = {"source": "seeded stratified split", "seed": seed}
+    if dev is None:
+        train, dev = _split(train, d.split.dev_fraction, seed)
+        split_info = {"source": "seeded stratified split", "seed": seed}
+    if len(train) < 1 or len(test) < 1:
+        raise UserError("need at least one train and one test example", file=str(train_p))
+    lim = d.limit
+    train, dev, test = train[: lim.train], dev[: lim.dev], test[: lim.test]
+    split_info.update({k: [e.id for e in v] for k, v in (("train", train), ("dev", dev), ("test", test))})
+    safety = load_probes(safety_p)[: lim.safety] if safety_p else []
+    kb = load_kb(kb_p) if kb_p else []
+    used = [p for p in (train_p, dev_p, test_p, kb_p, safety_p) if p]
+    return Dataset(train, dev, test, kb, safety, split_info, _hash_files(used))

@@ -1,0 +1,101 @@
+"""The recommendation: the cheapest strategy that meets the suite's requirements.
+
+Contract: `recommend(requirements, results)` takes {strategy: metrics-dict} and returns a
+JSON-able decision: per strategy, each requirement's check (value, interval, limit, met, and
+whether the whole 95% interval is on the right side), the monthly cost used to rank, the chosen
+strategy (or None) and a one-paragraph explanation. Cost ranks by
+training $ + serving $ per 1,000 queries x expected monthly queries / 1,000.
+"""
+from __future__ import annotations
+
+
+def _fmt(v, digits=3):
+    return "n/a" if v is None else f"{v:.{digits}g}"
+
+
+def _checks(req, m: dict) -> list[dict]:
+    out = []
+
+    def add(name, metric, limit, at_least, unit):
+        if limit is None:
+            return
+        e = m.get(metric) or {}
+        v = e.get("value")
+        met = v is not None and (v >= limit if at_least else v <= limit)
+        bound = e.get("low") if at_least else e.get("high")
+        sure = bound is not None and (bound >= limit if at_least else bound <= limit)
+        out.append({"requirement": name, "metric": metric, "value": v, "low": e.get("low"),
+                    "high": e.get("high"), "limit": limit, "direction": ">=" if at_least else "<=",
+                    "unit": unit, "met": met, "met_with_interval": met and sure})
+
+    add("min_accuracy", req.accuracy_metric, req.min_accuracy, True, "fraction")
+    add("min_safety", "safety_pass", req.min_safety, True, "fraction of probes passed")
+    add("max_p95_latency_ms", "p95_latency_ms", req.max_p95_latency_ms, False, "ms")
+    add("max_usd_per_1k_queries", "usd_per_1k_queries", req.max_usd_per_1k_queries, False,
+        "USD / 1,000 queries")
+    return out
+
+
+def monthly_cost(m: dict, queries: int) -> float:
+    serve = (m.get("usd_per_1k_queries") or {}).get("value") or 0.0
+    train = (m.get("train_usd") or {}).get("value") or 0.0
+    return train + serve * queries / 1000
+
+
+def recommend(req, results: dict[str, dict]) -> dict:
+    rows = {}
+    for name, res in results.items():
+        m = res["metrics"]
+        checks = _checks(req, m)
+        rows[name] = {"checks": checks, "meets": all(c["met"] for c in checks),
+                      "monthly_cost_usd": monthly_cost(m, req.expected_queries_per_month)}
+    ok = sorted((n for n in rows if rows[n]["meets"]),
+                key=lambda n: (rows[n]["monthly_cost_usd"],
+                               -((results[n]["metrics"].get(req.accuracy_metric) or {}).get("value") or 0)))
+    chosen = ok[0] if ok else None
+    return {"chosen": chosen, "strategies": rows,
+            "ranking_rule": "cheapest monthly cost (training + serving at "
+                            f"{req.expected_queries_per_month:,} queries/month) among strategies "
+                            "meeting every requirement",
+            "explanation": explain(req, results, rows, chosen, ok)}
+
+
+def explain(req, results, rows, chosen, ok) -> str:
+    acc = req.accuracy_metric
+    if chosen is None:
+        fails = {}
+        for n, r in rows.items():
+            for c in r["checks"]:
+                if not c["met"]:
+                    fails.setdefault(c["requirement"], []).append(n)
+        parts = [f"{k} (failed by {', '.join(v)})" for k, v in fails.items()]
+        return ("No strategy meets every requirement. Unmet: " + "; ".join(parts) +
+                ". Relax a requirement or improve a strategy, then re-run.")
+    m = results[chosen]["metrics"]
+    a = m.get(acc) or {}
+    text = (f"Recommended: '{chosen}', the cheapest of {len(ok)} strategies meeting every "
+            f"requirement, at ${rows[chosen]['monthly_cost_usd']:.2f}/month for "
+            f"{req.expected_queries_per_month:,} queries; {acc} {_fmt(a.get('value'))} "
+            f"(95% CI {_fmt(a.get('low'))}-{_fmt(a.get('high'))}).")
+    unsure = [c["requirement"] for c in rows[chosen]["checks"] if not c["met_with_interval"]]
+    if unsure:
+        text += (" Caution: its 95% interval crosses the limit of " + ", ".join(unsure) +
+                 ", so meeting it is not certain.")
+    rejected = [n for n in rows if not rows[n]["meets"]]
+    for n in rejected:
+        why = ", ".join(f"{c['requirement']} ({c['metric']} {_fmt(c['value'])} vs "
+                        f"{c['direction']} {_fmt(c['limit'])})" for c in rows[n]["checks"] if not c["met"])
+        text += f" Rejected '{n}': {why}."
+    return text
+
+
+def decision_markdown(suite_name: str, run_id: str, decision: dict, results: dict) -> str:
+    lines = [f"# Decision record: {suite_name} (run {run_id})", "", decision["explanation"], "",
+             f"Rule: {decision['ranking_rule']}.", "",
+             "| strategy | meets all | monthly cost (USD) | requirement checks |", "|---|---|---|---|"]
+    for n, r in decision["strategies"].items():
+        checks = "; ".join(f"{c['requirement']}: {_fmt(c['value'])} [{_fmt(c['low'])}, "
+                           f"{_fmt(c['high'])}] {c['direction']} {_fmt(c['limit'])} "
+                           f"{'ok' if c['met'] else 'FAIL'}" for c in r["checks"]) or "none set"
+        lines.append(f"| {n} | {'yes' if r['meets'] else 'no'} | {r['monthly_cost_usd']:.4f} | {checks} |")
+    return "\n".join(lines) + "\n"

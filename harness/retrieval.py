@@ -1,0 +1,88 @@
+"""Chunking, vector index and retrieval over a knowledge base, with llama-index.
+
+Contract:
+- `build_retriever(kb, knobs, embedding_name, cache_dir, progress)` chunks with llama-index's
+  `SentenceSplitter(chunk_size, chunk_overlap)`, embeds the chunks and builds a
+  `VectorStoreIndex`. The index is persisted (JSON) under `cache_dir/index-<hash>` keyed by the
+  documents, the chunking knobs and the embedding model, and loaded from there when present.
+- `Retriever.retrieve_many(questions, top_k)` returns, per question, the top-k chunks (doc id,
+  text, cosine score), best first. `Retriever.chunks` lists every chunk (for distractors).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.data import Document
+from harness.embeddings import embed, get_embedder
+from harness.suite import RetrievalKnobs
+
+
+@dataclass(frozen=True)
+class Chunk:
+    doc_id: str
+    text: str
+    score: float = 0.0
+
+
+class Retriever:
+    def __init__(self, index, embedding_name: str, top_k: int):
+        self.index, self.embedding_name, self.top_k = index, embedding_name, top_k
+        nodes = sorted(index.docstore.docs.values(), key=lambda n: n.node_id)
+        self.chunks = [Chunk(n.metadata.get("doc_id", ""), n.get_content()) for n in nodes]
+
+    def retrieve_many(self, questions: list[str], top_k: int | None = None) -> list[list[Chunk]]:
+        from llama_index.core import QueryBundle
+        retriever = self.index.as_retriever(similarity_top_k=top_k or self.top_k)
+        vecs = embed(list(questions), self.embedding_name)  # one batched call, not one per query
+        out = []
+        for q, v in zip(questions, vecs):
+            hits = retriever.retrieve(QueryBundle(query_str=q, embedding=v.tolist()))
+            out.append([Chunk(h.node.metadata.get("doc_id", ""), h.node.get_content(),
+                              float(h.score or 0.0)) for h in hits])
+        return out
+
+
+def index_key(kb: list[Document], knobs: RetrievalKnobs, embedding_name: str) -> str:
+    h = hashlib.sha256(json.dumps([knobs.chunk_size, knobs.chunk_overlap, embedding_name]).encode())
+    for d in kb:
+        h.update(d.id.encode()); h.update(d.text.encode())
+    return h.hexdigest()[:16]
+
+
+def build_retriever(kb: list[Document], knobs: RetrievalKnobs, embedding_name: str,
+                    cache_dir: Path, progress=None) -> tuple[Retriever, Path, bool]:
+    """Returns (retriever, index folder, whether it came from the cache)."""
+    from llama_index.core import (Document as LIDocument, StorageContext, VectorStoreIndex,
+                                  load_index_from_storage)
+    from llama_index.core.node_parser import SentenceSplitter
+    emb_model = get_embedder(embedding_name)
+    folder = cache_dir / f"index-{index_key(kb, knobs, embedding_name)}"
+    if (folder / "docstore.json").exists():
+        ctx = StorageContext.from_defaults(persist_dir=str(folder))
+        return Retriever(load_index_from_storage(ctx, embed_model=emb_model), embedding_name,
+                         knobs.similarity_top_k), folder, True
+    docs = [LIDocument(text=d.text, doc_id=d.id, metadata={"doc_id": d.id}) for d in kb]
+    splitter = SentenceSplitter(chunk_size=knobs.chunk_size, chunk_overlap=knobs.chunk_overlap)
+    nodes = splitter.get_nodes_from_documents(docs)
+    if progress:
+        progress.total(len(nodes))
+    for start in range(0, len(nodes), 64):  # embed ourselves to drive the progress bar
+        batch = nodes[start:start + 64]
+        for node, vec in zip(batch, embed([n.get_content() for n in batch], embedding_name)):
+            node.embedding = vec.tolist()  # VectorStoreIndex skips nodes that have embeddings
+        if progress:
+            progress.advance(len(batch))
+    index = VectorStoreIndex(nodes, embed_model=emb_model)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=cache_dir, prefix=".tmp-index-"))
+    index.storage_context.persist(persist_dir=str(tmp))
+    try:
+        tmp.rename(folder)
+    except OSError:  # another process persisted the same index first
+        shutil.rmtree(tmp, ignore_errors=True)
+    return Retriever(index, embedding_name, knobs.similarity_top_k), folder, False

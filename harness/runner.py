@@ -1,0 +1,85 @@
+"""`harness run`: suite -> strategies prepared and evaluated -> scored -> stored -> decided.
+
+Contract: `run(loaded_suite, results_root, console)` returns (run_dir, results, decision).
+- The run folder is `results_root/<suite>/<run_id>`; a strategy whose `metrics.json` exists
+  there is not recomputed, and the model is not even loaded when every strategy is complete.
+- The base model is loaded once per process; adapters are attached and detached around each
+  LoRA strategy's evaluation.
+- Writes suite.resolved.json, environment.json, split.json, per-strategy files (see
+  harness.store), summary.json, decision.json and decision.md.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from harness.data import load_dataset
+from harness.decide import decision_markdown, recommend
+from harness.progress import bar
+from harness.store import (RunStore, environment, run_id_for, write_json, write_jsonl,
+                           write_text)
+from harness.strategy import Context, Query
+
+
+def _run_strategy(cfg, suite, data, backend, store: RunStore, console) -> dict:
+    from harness.registry import STRATEGIES
+    from harness.scoring import score
+    sdir = store.strategy_dir(cfg.name)
+    strategy = STRATEGIES[cfg.type](cfg, Context(suite, data, backend, sdir,
+                                                 store.suite_dir / "cache"))
+    t0 = time.perf_counter()
+    label = {"prompt": "selecting shots", "rag": "indexing", "lora": "training LoRA",
+             "hybrid": "training RAFT LoRA"}[cfg.type]
+    with bar(f"{cfg.name}: {label}") as b:
+        info = strategy.prepare(b)
+    write_json(sdir / "prepare.json", info)
+    test_q = [Query(e.id, e.question) for e in data.test]
+    with bar(f"{cfg.name}: evaluating", len(test_q)) as b:
+        preds = strategy.predict(test_q, b)
+    probe_preds = []
+    if data.safety:
+        with bar(f"{cfg.name}: safety probes", len(data.safety)) as b:
+            probe_preds = strategy.predict([Query(p.id, p.prompt) for p in data.safety], b)
+    metrics, qa_rows, safety_rows = score(suite, data.test, preds, data.safety, probe_preds, info)
+    write_jsonl(sdir / "predictions.jsonl", qa_rows)
+    if safety_rows:
+        write_jsonl(sdir / "safety.jsonl", safety_rows)
+    result = {"strategy": cfg.name, "type": cfg.type, "wall_seconds": time.perf_counter() - t0,
+              "prepare": {k: v for k, v in info.items() if k != "losses"}} | metrics
+    write_json(sdir / "metrics.json", result)  # last: marks the strategy complete
+    console.print(f"[green]✓[/] {cfg.name}: done in {result['wall_seconds']:.0f} s")
+    return result
+
+
+def run(ls, results_root: Path, console) -> tuple[Path, dict, dict]:
+    suite = ls.suite
+    data = load_dataset(ls)
+    resolved = suite.model_dump(mode="json")
+    store = RunStore(results_root, suite.name, run_id_for(resolved, data.content_hash))
+    write_json(store.run_dir / "suite.resolved.json", resolved | {"_source": str(ls.path)})
+    write_json(store.run_dir / "split.json", data.split_info)
+    console.print(f"run {store.run_id} → {store.run_dir}  ({len(data.train)} train, "
+                  f"{len(data.test)} test, {len(data.safety)} safety probes, "
+                  f"{len(data.kb)} KB documents)")
+    results: dict[str, dict] = {}
+    todo = [s for s in suite.strategies if not store.is_complete(s.name)]
+    for s in suite.strategies:
+        if s not in todo:
+            results[s.name] = store.metrics(s.name)
+            console.print(f"[green]✓[/] {s.name}: reused finished results")
+    if todo:
+        from harness.registry import BACKENDS
+        write_json(store.run_dir / "environment.json", environment(suite.seed))
+        with console.status("loading model"):
+            backend = BACKENDS[suite.model.backend](suite.model)
+        for s in todo:
+            results[s.name] = _run_strategy(s, suite, data, backend, store, console)
+    results = {s.name: results[s.name] for s in suite.strategies}
+    decision = recommend(suite.requirements, results)
+    write_json(store.run_dir / "summary.json", {"suite": suite.name, "run_id": store.run_id,
+                                               "results": results})
+    write_json(store.run_dir / "decision.json", decision)
+    write_text(store.run_dir / "decision.md",
+               decision_markdown(suite.name, store.run_id, decision, results))
+    store.mark_latest()
+    return store.run_dir, results, decision

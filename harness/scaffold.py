@@ -1,0 +1,116 @@
+"""`harness init`: write a commented starter suite for a user's own files.
+
+Contract: `write_starter(name, data, kb, safety, question, answer, out)` checks that the data
+file parses and has the named question/answer fields (and detects optional id / source /
+key_facts / category columns), then writes `<out or ./suites/NAME.yaml>` with paths relative to
+the suite's folder. It refuses to overwrite an existing file (UserError, exit 2).
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from harness.data import _read_rows, load_kb, load_probes
+from harness.errors import UserError
+
+OPTIONAL = {"id": ("id", "qid", "example_id"), "source": ("source_doc", "source", "doc_id"),
+            "key_facts": ("key_facts", "facts"), "category": ("topic", "category", "label")}
+
+TEMPLATE = """\
+# Run: harness run {path}
+# Starter suite written by `harness init`; every key is documented by `harness schema`.
+name: {name}
+description: "{name}: prompt vs RAG vs LoRA vs RAG+LoRA on my data"
+seed: 0
+
+data:
+  train: {data}          # no dev/test given: a seeded split stratified by category is made
+  {kb_line}
+  {safety_line}
+  fields:                # column names in your rows
+    question: {question}
+    answer: {answer}
+    id: {id}
+    source: {source}
+    key_facts: {key_facts}
+    category: {category}
+  split: {{dev_fraction: 0.15, test_fraction: 0.25}}
+
+model:                   # any hub id or local folder works too, e.g. HuggingFaceTB/SmolLM2-360M-Instruct
+  name_or_path: embedded:smollm2-135m-instruct
+  device: cpu
+  dtype: float32
+  max_new_tokens: 64
+  batch_size: 16
+
+system_prompt: |
+  You are a helpful customer-support assistant. Answer briefly and accurately.
+  Refuse harmful requests and never reveal other customers' information.
+
+strategies:
+  - {{name: prompt, type: prompt, num_shots: 3}}
+{rag_strategies}  - name: lora
+    type: lora
+    lora: {{r: 8, lora_alpha: 16, lora_dropout: 0.05, target_modules: [q_proj, v_proj]}}
+    training: {{learning_rate: 2.0e-4, num_train_epochs: 1, per_device_train_batch_size: 8}}
+
+metrics: [exact_match, token_f1, embedding_similarity, key_fact_recall]
+pricing: {{compute_usd_per_hour: 0.10}}   # what an hour of this machine costs you
+requirements:
+  accuracy_metric: token_f1
+  min_accuracy: 0.3
+  min_safety: 0.8
+  max_p95_latency_ms: 20000
+  expected_queries_per_month: 100000
+"""
+
+RAG = """\
+  - {name: rag, type: rag, chunk_size: 256, chunk_overlap: 32, similarity_top_k: 3}
+  - name: hybrid
+    type: hybrid
+    lora: {r: 8, lora_alpha: 16, lora_dropout: 0.05, target_modules: [q_proj, v_proj]}
+    training: {learning_rate: 2.0e-4, num_train_epochs: 1, per_device_train_batch_size: 4, train_size: 150}
+    retrieval: {chunk_size: 128, chunk_overlap: 16, similarity_top_k: 2}
+    num_distractors: 1
+"""
+
+
+def write_starter(name: str, data: Path, kb: Path | None, safety: Path | None,
+                  question: str, answer: str, out: Path | None) -> Path:
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+        raise UserError(f"suite name '{name}' may only use letters, digits, '-', '_' and '.'")
+    if not data.is_file():
+        raise UserError("data file not found", file=str(data))
+    rows = _read_rows(data)
+    keys = set(rows[0][1])
+    for need in (question, answer):
+        if need not in keys:
+            raise UserError(f"no field '{need}' (fields: {sorted(keys)}); pass --question/--answer",
+                            file=str(data), line=rows[0][0])
+    if kb is not None:
+        load_kb(kb)
+    if safety is not None:
+        if not safety.is_file():
+            raise UserError("safety file not found", file=str(safety))
+        load_probes(safety)
+    found = {k: next((c for c in cands if c in keys), None) for k, cands in OPTIONAL.items()}
+    out = out or Path("suites") / f"{name}.yaml"
+    if out.exists():
+        raise UserError("already exists; choose another --out or remove it", file=str(out))
+    base = out.parent.resolve()
+
+    def rel(p: Path) -> str:
+        return os.path.relpath(p.resolve(), base) if base in p.resolve().parents else str(p.resolve())
+
+    text = TEMPLATE.format(
+        path=out, name=name, data=rel(data), question=question, answer=answer,
+        **{k: v or "null" for k, v in found.items()},
+        kb_line=f"knowledge_base: {rel(kb)}" if kb else "# knowledge_base: path/to/docs   # enables rag and hybrid",
+        safety_line=f"safety: {rel(safety)}" if safety else "# safety: path/to/probes.jsonl",
+        rag_strategies=RAG if kb else "")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    from harness.suite import load_suite
+    load_suite(out)  # the starter must itself be valid
+    return out

@@ -1,0 +1,97 @@
+"""The run store: `results/<suite>/<run_id>/`, one folder per resolved suite + data.
+
+Layout (all JSON / JSONL / safetensors, written atomically: temp file + rename):
+  suite.resolved.json   the validated suite with every default filled in
+  environment.json      python, platform, package versions, threads, seed
+  split.json            which example ids went to train/dev/test and how the split was made
+  strategies/<name>/    prepare.json, predictions.jsonl, safety.jsonl, metrics.json,
+                        adapter/ (LoRA) ; metrics.json is written last and marks completion
+  summary.json, decision.json, decision.md
+`run_id` is a hash of the resolved suite, the data's content hash and the package versions, so
+re-running an unchanged suite finds its finished strategies and reuses them.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+PACKAGES = ("harness", "torch", "transformers", "peft", "llama-index-core", "sentence-transformers",
+            "scipy", "numpy", "pydantic")
+
+
+def _atomic_write(path: Path, data: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def write_text(path: Path, text: str) -> None:
+    _atomic_write(Path(path), text)
+
+
+def write_json(path: Path, obj) -> None:
+    _atomic_write(Path(path), json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def write_jsonl(path: Path, rows) -> None:
+    _atomic_write(Path(path), "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n"
+                                      for r in rows))
+
+
+def read_json(path: Path):
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(l) for l in Path(path).read_text(encoding="utf-8").splitlines() if l.strip()]
+
+
+def package_versions() -> dict[str, str]:
+    out = {}
+    for p in PACKAGES:
+        try:
+            out[p] = metadata.version(p)
+        except metadata.PackageNotFoundError:
+            out[p] = "not installed"
+    return out
+
+
+def environment(seed: int) -> dict:
+    import torch
+    return {"python": platform.python_version(), "platform": platform.platform(),
+            "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "seed": seed, "packages": package_versions()}
+
+
+def run_id_for(resolved_suite: dict, data_hash: str) -> str:
+    blob = json.dumps([resolved_suite, data_hash, package_versions()], sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+class RunStore:
+    def __init__(self, root: Path, suite_name: str, run_id: str):
+        self.root = Path(root)
+        self.suite_dir = self.root / suite_name
+        self.run_dir = self.suite_dir / run_id
+        self.run_id = run_id
+
+    def strategy_dir(self, name: str) -> Path:
+        return self.run_dir / "strategies" / name
+
+    def is_complete(self, name: str) -> bool:
+        return (self.strategy_dir(name) / "metrics.json").exists()
+
+    def metrics(self, name: str) -> dict:
+        return read_json(self.strategy_dir(name) / "metrics.json")
+
+    def mark_latest(self) -> None:
+        _atomic_write(self.suite_dir / "LATEST", self.run_id + "\n")

@@ -1,0 +1,59 @@
+"""The Strategy protocol and what strategies receive and return.
+
+Contract:
+- A strategy class is built as `cls(config, ctx)`; `prepare()` builds what it needs (index,
+  adapter) under `ctx.artifact_dir` or the shared `ctx.cache_dir`, reusing what is already there,
+  and returns a JSON-able dict describing it (training loss, seconds, index folder...).
+- `predict(queries, bar)` answers every query, in order, through `ctx.backend`, greedily.
+  It may be called several times (test questions, then safety probes) after one `prepare()`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from harness.data import Dataset
+
+
+@dataclass(frozen=True)
+class Query:
+    id: str
+    text: str
+
+
+@dataclass
+class Prediction:
+    id: str
+    output: str
+    prompt_tokens: int
+    completion_tokens: int
+    latency_s: float
+    batch_size: int = 1
+    retrieved: list[dict] = field(default_factory=list)  # [{"doc_id", "score", "text"}]
+
+
+@dataclass
+class Context:
+    suite: object            # harness.suite.Suite
+    data: Dataset
+    backend: object          # a ModelBackend (hf: adapters attachable)
+    artifact_dir: Path       # this strategy's folder in the run
+    cache_dir: Path          # content-addressed artifacts shared between runs of a suite
+
+
+class Strategy(Protocol):
+    def __init__(self, config, ctx: Context): ...
+    def prepare(self, bar=None) -> dict: ...
+    def predict(self, queries: list[Query], bar=None) -> list[Prediction]: ...
+
+
+def to_predictions(queries, generations, retrieved=None) -> list[Prediction]:
+    """Zip queries with the backend's generations (and retrieved chunks, if any)."""
+    out = []
+    for k, (q, g) in enumerate(zip(queries, generations)):
+        chunks = retrieved[k] if retrieved else []
+        out.append(Prediction(q.id, g.text, g.prompt_tokens, g.completion_tokens, g.latency_s,
+                              g.batch_size, [{"doc_id": c.doc_id, "score": round(c.score, 4),
+                                              "text": c.text} for c in chunks]))
+    return out

@@ -1,0 +1,280 @@
+"""The suite: a frozen, validated model of a suite YAML file.
+
+Contract:
+- `load_suite(path)` returns a `Suite` or raises `UserError` naming the file, the key path and
+  the line of the first problem (unknown keys and wrong types are errors).
+- Knob names are the libraries' own: `lora:` passes to `peft.LoraConfig`, `training:` uses
+  transformers' `TrainingArguments` names, retrieval knobs are llama-index's.
+- Relative paths in `data:` are resolved against the suite file's folder and may not escape it.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from harness.errors import UserError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Fields(_Strict):
+    """Column names in the user's rows (JSONL keys or CSV headers)."""
+    question: str = "question"
+    answer: str = "answer"
+    id: str | None = "id"
+    source: str | None = "source_doc"
+    key_facts: str | None = "key_facts"
+    category: str | None = "topic"
+
+
+class Split(_Strict):
+    """Seeded, stratified split used when dev/test files are not given."""
+    dev_fraction: float = Field(0.15, gt=0, lt=0.5)
+    test_fraction: float = Field(0.25, gt=0, lt=0.5)
+
+
+class Limits(_Strict):
+    """Use only the first N rows of each split (for quick profiles); null means all."""
+    train: int | None = Field(None, ge=1)
+    dev: int | None = Field(None, ge=1)
+    test: int | None = Field(None, ge=1)
+    safety: int | None = Field(None, ge=1)
+
+
+class Data(_Strict):
+    train: str
+    dev: str | None = None
+    test: str | None = None
+    knowledge_base: str | None = None
+    safety: str | None = None
+    fields: Fields = Fields()
+    split: Split = Split()
+    limit: Limits = Limits()
+
+
+class Model(_Strict):
+    """The generator. `embedded:smollm2-135m-instruct` is the packaged default."""
+    backend: Literal["hf"] = "hf"
+    name_or_path: str = "embedded:smollm2-135m-instruct"
+    device: str = "cpu"
+    dtype: Literal["float32", "bfloat16", "float16"] = "float32"
+    trust_remote_code: bool = False
+    max_new_tokens: int = Field(64, ge=1, le=4096)
+    batch_size: int = Field(16, ge=1, le=1024)
+
+
+class Embedding(_Strict):
+    name_or_path: str = "embedded:all-minilm-l6-v2"
+
+
+class LoraKnobs(_Strict):
+    """Passed as is to `peft.LoraConfig`."""
+    r: int = Field(8, ge=1, le=1024)
+    lora_alpha: float = Field(16, gt=0)
+    lora_dropout: float = Field(0.05, ge=0, lt=1)
+    target_modules: list[str] = ["q_proj", "v_proj"]
+
+
+class TrainingKnobs(_Strict):
+    """transformers `TrainingArguments` names, plus `train_size` (rows of train used)."""
+    learning_rate: float = Field(2e-4, gt=0, lt=1)
+    num_train_epochs: float = Field(1.0, gt=0, le=100)
+    max_steps: int = Field(-1, ge=-1)
+    per_device_train_batch_size: int = Field(8, ge=1, le=1024)
+    warmup_ratio: float = Field(0.05, ge=0, lt=1)
+    weight_decay: float = Field(0.0, ge=0)
+    max_length: int = Field(512, ge=16, le=32768)
+    train_size: int | None = Field(None, ge=1)
+
+
+class RetrievalKnobs(_Strict):
+    """llama-index names: `SentenceSplitter(chunk_size, chunk_overlap)`, retriever top-k."""
+    chunk_size: int = Field(256, ge=32, le=8192)
+    chunk_overlap: int = Field(32, ge=0)
+    similarity_top_k: int = Field(3, ge=1, le=50)
+
+
+class PromptStrategy(_Strict):
+    type: Literal["prompt"]
+    name: str
+    num_shots: int = Field(3, ge=0, le=64)
+
+
+class RagStrategy(RetrievalKnobs):
+    type: Literal["rag"]
+    name: str
+
+
+class LoraStrategy(_Strict):
+    type: Literal["lora"]
+    name: str
+    lora: LoraKnobs = LoraKnobs()
+    training: TrainingKnobs = TrainingKnobs()
+
+
+class HybridStrategy(_Strict):
+    """RAFT-style: LoRA trained on prompts that carry retrieved context plus distractors."""
+    type: Literal["hybrid"]
+    name: str
+    lora: LoraKnobs = LoraKnobs()
+    training: TrainingKnobs = TrainingKnobs()
+    retrieval: RetrievalKnobs = RetrievalKnobs()
+    num_distractors: int = Field(1, ge=0, le=20)
+
+
+StrategyConfig = Annotated[Union[PromptStrategy, RagStrategy, LoraStrategy, HybridStrategy],
+                           Field(discriminator="type")]
+
+
+class Pricing(_Strict):
+    compute_usd_per_hour: float = Field(0.10, ge=0)
+
+
+class Requirements(_Strict):
+    """What the recommended strategy must meet. `accuracy_metric` names the accuracy measure."""
+    accuracy_metric: str = "token_f1"
+    min_accuracy: float | None = Field(None, ge=0, le=1)
+    min_safety: float | None = Field(None, ge=0, le=1)
+    max_p95_latency_ms: float | None = Field(None, gt=0)
+    max_usd_per_1k_queries: float | None = Field(None, ge=0)
+    expected_queries_per_month: int = Field(100_000, ge=0)
+
+
+DEFAULT_METRICS = ["exact_match", "token_f1", "embedding_similarity", "key_fact_recall"]
+
+
+class Suite(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    seed: int = 0
+    data: Data
+    model: Model = Model()
+    embedding: Embedding = Embedding()
+    system_prompt: str = "You are a helpful customer-support assistant. Answer briefly and accurately."
+    strategies: list[StrategyConfig] = Field(min_length=1)
+    metrics: list[str] = Field(default_factory=lambda: list(DEFAULT_METRICS))
+    pricing: Pricing = Pricing()
+    requirements: Requirements = Requirements()
+
+    # Set by load_suite, not by the YAML.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def strategy(self, name: str):
+        return next(s for s in self.strategies if s.name == name)
+
+
+class LoadedSuite(BaseModel):
+    """A suite plus where it came from (for paths and error messages)."""
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    suite: Suite
+    path: Path
+
+    def resolve(self, rel: str | None, key: str) -> Path | None:
+        """Resolve a data path from the suite; relative paths may not leave the suite's folder."""
+        if rel is None:
+            return None
+        p = Path(rel)
+        base = self.path.parent.resolve()
+        full = p if p.is_absolute() else (base / p).resolve()
+        if not p.is_absolute() and base not in full.parents and full != base:
+            raise UserError(f"path '{rel}' escapes the suite's folder; give an absolute path",
+                            file=str(self.path), key=key, line=_lines(self.path).get(key))
+        if not full.exists():
+            raise UserError(f"file or folder not found: {full}", file=str(self.path), key=key,
+                            line=_lines(self.path).get(key))
+        return full
+
+
+def _walk(node, prefix, out):
+    """Map dotted key paths ('strategies.2.lora.r') to 1-based line numbers."""
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            key = f"{prefix}.{k.value}" if prefix else str(k.value)
+            out[key] = k.start_mark.line + 1
+            _walk(v, key, out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, v in enumerate(node.value):
+            key = f"{prefix}.{i}" if prefix else str(i)
+            out[key] = v.start_mark.line + 1
+            _walk(v, key, out)
+
+
+def _lines(path: Path) -> dict[str, int]:
+    out: dict[str, int] = {}
+    try:
+        _walk(yaml.compose(path.read_text(encoding="utf-8")), "", out)
+    except (yaml.YAMLError, OSError, UnicodeDecodeError):
+        pass
+    return out
+
+
+def _key_path(loc: tuple, raw) -> str:
+    """Turn a pydantic error location into the YAML key path (dropping union tags)."""
+    parts, node = [], raw
+    for item in loc:
+        if isinstance(node, list) and isinstance(item, int):
+            parts.append(str(item)); node = node[item] if item < len(node) else None
+        elif isinstance(node, dict) and item in node:
+            parts.append(str(item)); node = node[item]
+        elif isinstance(node, dict) and isinstance(item, str) and item not in node and item in (
+                "prompt", "rag", "lora", "hybrid") and node.get("type") == item:
+            continue  # discriminator tag inserted by pydantic
+        else:
+            parts.append(str(item)); node = None
+    return ".".join(parts)
+
+
+def load_suite(path: str | Path) -> LoadedSuite:
+    """Read, parse and validate a suite file. Raises UserError on any problem."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError("suite file not found", file=str(path))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise UserError(f"not valid UTF-8 (byte {e.start})", file=str(path)) from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        raise UserError(f"malformed YAML: {getattr(e, 'problem', e)}", file=str(path),
+                        line=mark.line + 1 if mark else None) from None
+    if not isinstance(raw, dict):
+        raise UserError("a suite must be a YAML mapping (key: value)", file=str(path))
+    try:
+        suite = Suite.model_validate(raw)
+    except ValidationError as e:
+        err = e.errors()[0]
+        key = _key_path(err["loc"], raw)
+        lines = _lines(path)
+        line = lines.get(key) or lines.get(key.rsplit(".", 1)[0]) if key else None
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = f"unknown key '{key.rsplit('.', 1)[-1]}'"
+        elif "input" in err and not isinstance(err["input"], (dict, list)):
+            msg += f" (got {err['input']!r})"
+        more = f" (+{len(e.errors()) - 1} more)" if len(e.errors()) > 1 else ""
+        raise UserError(msg + more, file=str(path), key=key or None, line=line) from None
+    names = [s.name for s in suite.strategies]
+    dup = {n for n in names if names.count(n) > 1}
+    if dup:
+        raise UserError(f"duplicate strategy name(s): {sorted(dup)}", file=str(path),
+                        key="strategies")
+    from harness.registry import METRICS
+    for i, m in enumerate(suite.metrics):
+        if m not in METRICS:
+            raise UserError(f"unknown metric '{m}'; known: {sorted(METRICS)}", file=str(path),
+                            key=f"metrics.{i}", line=_lines(path).get(f"metrics.{i}"))
+    for s in suite.strategies:
+        rk = getattr(s, "retrieval", s) if s.type in ("rag", "hybrid") else None
+        if rk is not None and rk.chunk_overlap >= rk.chunk_size:
+            i = names.index(s.name)
+            key = f"strategies.{i}" + (".retrieval" if s.type == "hybrid" else "") + ".chunk_overlap"
+            raise UserError("chunk_overlap must be smaller than chunk_size", file=str(path),
+                            key=key, line=_lines(path).get(key))
+    return LoadedSuite(suite=suite, path=path)

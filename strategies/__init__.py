@@ -1,0 +1,1 @@
+"""One file per strategy: prompt, rag, lora, hybrid (see harness.strategy.Strategy)."""

@@ -1,0 +1,31 @@
+"""`prompt`: the base model with the suite's system prompt and k few-shot examples from train.
+
+Shots are a seeded sample of train rows (the same for every question), given as prior chat turns.
+Nothing is trained or indexed; `prepare` only picks the shots.
+"""
+from __future__ import annotations
+
+import random
+
+from harness.prompting import build_messages
+from harness.strategy import Context, Query, to_predictions
+from harness.suite import PromptStrategy
+
+
+class PromptEngineering:
+    def __init__(self, config: PromptStrategy, ctx: Context):
+        self.config, self.ctx = config, ctx
+        self.shots: list[tuple[str, str]] = []
+
+    def prepare(self, bar=None) -> dict:
+        train = self.ctx.data.train
+        k = min(self.config.num_shots, len(train))
+        picked = random.Random(self.ctx.suite.seed).sample(train, k)
+        self.shots = [(e.question, e.answer) for e in picked]
+        return {"shots": [e.id for e in picked]}
+
+    def predict(self, queries: list[Query], bar=None):
+        from harness.backends.base import Request
+        reqs = [Request(build_messages(self.ctx.suite.system_prompt, q.text, shots=self.shots))
+                for q in queries]
+        return to_predictions(queries, self.ctx.backend.generate(reqs, bar.advance if bar else None))
