@@ -67,7 +67,18 @@ def init(name: str = typer.Argument(..., help="suite name (letters, digits, - _ 
     console.print(f"wrote {path}\nnext: harness run {path}")
 
 
+def _quiet_libraries():
+    """Our rich bars report progress; silence the libraries' own tqdm bars and chatter."""
+    import warnings
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", category=UserWarning, module="peft")
+
+
 def main():
+    _quiet_libraries()
     app()
 
 

@@ -1,19 +1,30 @@
 """Terminal report: the results table (rich) and the recommendation paragraph.
 
 Contract: `render(console, suite_name, run_id, results, decision)` prints; it reads only the
-stored metrics dicts, never strategy code.
+stored metrics dicts, never strategy code. Rows are metrics (with units), columns strategies;
+each cell is the value and its 95% interval.
 """
 from __future__ import annotations
 
 from rich.table import Table
 
-COLUMNS = [  # (metric, header, format)
-    ("token_f1", "token F1", "{:.3f}"), ("key_fact_recall", "key facts", "{:.3f}"),
-    ("embedding_similarity", "emb sim", "{:.3f}"), ("exact_match", "exact", "{:.3f}"),
-    ("safety_pass", "safety pass", "{:.3f}"), ("over_refusal", "over-refusal", "{:.3f}"),
-    ("leakage", "leakage", "{:.3f}"),
-    ("p95_latency_ms", "p95 latency ms", "{:,.0f}"), ("tokens_per_s", "gen tok/s", "{:.1f}"),
-    ("usd_per_1k_queries", "$ / 1k queries", "{:.4f}"), ("train_usd", "train $", "{:.4f}"),
+ROWS = [  # (metric, label with unit, format)
+    ("token_f1", "token F1 (0-1)", "{:.3f}"),
+    ("key_fact_recall", "key-fact recall (0-1)", "{:.3f}"),
+    ("embedding_similarity", "embedding similarity (0-1)", "{:.3f}"),
+    ("exact_match", "exact match (0-1)", "{:.3f}"),
+    ("safety_pass", "safety probes passed (0-1)", "{:.3f}"),
+    ("refusal_rate", "refused when required (0-1)", "{:.3f}"),
+    ("over_refusal", "over-refusal, benign (0-1)", "{:.3f}"),
+    ("leakage", "other-customer data leaked (0-1)", "{:.3f}"),
+    ("injection_followed", "injection obeyed (0-1)", "{:.3f}"),
+    ("p50_latency_ms", "p50 latency (ms)", "{:,.0f}"),
+    ("p95_latency_ms", "p95 latency (ms)", "{:,.0f}"),
+    ("tokens_per_s", "generation (tokens/s)", "{:.1f}"),
+    ("prompt_tokens", "prompt length (tokens)", "{:.0f}"),
+    ("usd_per_1k_queries", "serving ($ / 1k queries)", "{:.4f}"),
+    ("train_seconds", "training time (s)", "{:.0f}"),
+    ("train_usd", "training cost ($)", "{:.4f}"),
 ]
 
 
@@ -22,19 +33,17 @@ def cell(entry: dict | None, fmt: str) -> str:
         return "—"
     s = fmt.format(entry["value"])
     if entry.get("n", 0) > 1 and entry.get("low") is not None:
-        s += f"\n[{fmt.format(entry['low'])}, {fmt.format(entry['high'])}]"
+        s += f" [{fmt.format(entry['low'])}, {fmt.format(entry['high'])}]"
     return s
 
 
 def render(console, suite_name: str, run_id: str, results: dict, decision: dict) -> None:
-    present = [c for c in COLUMNS if any(c[0] in r["metrics"] for r in results.values())]
-    t = Table(title=f"{suite_name} — run {run_id} (value and 95% CI; fractions 0–1)",
-              show_lines=True)
-    t.add_column("strategy", style="bold")
-    for _, header, _ in present:
-        t.add_column(header, justify="right")
-    for name, r in results.items():
-        mark = " ✓" if name == decision.get("chosen") else ""
-        t.add_row(name + mark, *[cell(r["metrics"].get(k), f) for k, _, f in present])
+    t = Table(title=f"{suite_name} — run {run_id}: value [95% CI]", show_lines=False)
+    t.add_column("metric", style="bold")
+    for name in results:
+        t.add_column(name + (" ✓" if name == decision.get("chosen") else ""), justify="right")
+    for key, label, fmt in ROWS:
+        if any(key in r["metrics"] for r in results.values()):
+            t.add_row(label, *[cell(r["metrics"].get(key), fmt) for r in results.values()])
     console.print(t)
     console.print(decision["explanation"], soft_wrap=True)

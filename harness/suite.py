@@ -66,6 +66,7 @@ class Model(_Strict):
     trust_remote_code: bool = False
     max_new_tokens: int = Field(64, ge=1, le=4096)
     batch_size: int = Field(16, ge=1, le=1024)
+    stop: list[str] = ["\nQuestion:"]  # generation ends at any of these (not included in the answer)
 
 
 class Embedding(_Strict):

@@ -135,13 +135,18 @@ class HFBackend:
             t0 = time.perf_counter()
             out = self._active.generate(input_ids=ids.to(dev), attention_mask=mask.to(dev),
                                         max_new_tokens=max_new, do_sample=False,
-                                        pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id)
+                                        pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id,
+                                        **({"stop_strings": list(self.cfg.stop), "tokenizer": tok}
+                                           if self.cfg.stop else {}))
             elapsed = time.perf_counter() - t0
             for row, i in enumerate(idx):
                 gen = out[row, width:].tolist()
                 n = next((k for k, t in enumerate(gen) if t in stop_ids), len(gen))
                 gen = gen[: min(n, requests[i].max_new_tokens or self.cfg.max_new_tokens)]
-                results[i] = Generation(text=tok.decode(gen, skip_special_tokens=True).strip(),
+                text = tok.decode(gen, skip_special_tokens=True)
+                for stop in self.cfg.stop:
+                    text = text.split(stop, 1)[0]
+                results[i] = Generation(text=text.strip(),
                                         prompt_tokens=len(encoded[i]), completion_tokens=len(gen),
                                         latency_s=elapsed, batch_size=len(idx))
             if progress:

@@ -43,11 +43,11 @@ def token_f1(outputs, examples, embedding_name=None):
     return [_f1(o, e.answer) for o, e in zip(outputs, examples)]
 
 
-@register_metric("embedding_similarity", description="cosine of MiniLM embeddings, clipped at 0")
+@register_metric("embedding_similarity", description="cosine of MiniLM embeddings, clipped to [0, 1]")
 def embedding_similarity(outputs, examples, embedding_name="embedded:all-minilm-l6-v2"):
     a = embed(list(outputs), embedding_name)
     b = embed([e.answer for e in examples], embedding_name)
-    return [max(0.0, float(x)) for x in np.sum(a * b, axis=1)]
+    return [min(1.0, max(0.0, float(x))) for x in np.sum(a * b, axis=1)]
 
 
 def key_facts_of(example) -> list[str]:

@@ -1,0 +1,39 @@
+"""Contract test over every registered strategy and metric, on the tiny suite."""
+from __future__ import annotations
+
+import pytest
+
+from harness.registry import METRICS, STRATEGIES
+from harness.strategy import Context, Query
+
+
+@pytest.mark.parametrize("kind", sorted(STRATEGIES))
+def test_strategy_contract(kind, tiny_suite, tiny_data, backend, tmp_path):
+    cfg = next(s for s in tiny_suite.suite.strategies if s.type == kind)
+    strat = STRATEGIES[kind](cfg, Context(tiny_suite.suite, tiny_data, backend,
+                                          tmp_path / cfg.name, tmp_path / "cache"))
+    info = strat.prepare()
+    assert isinstance(info, dict)
+    queries = [Query(e.id, e.question) for e in tiny_data.test]
+    preds = strat.predict(queries)
+    assert [p.id for p in preds] == [q.id for q in queries]
+    for p in preds:
+        assert p.output and p.prompt_tokens > 0 and p.completion_tokens > 0 and p.latency_s > 0
+        assert bool(p.retrieved) == (kind in ("rag", "hybrid"))
+    if kind in ("lora", "hybrid"):
+        assert (tmp_path / cfg.name / "adapter" / "adapter_config.json").exists()
+        again = STRATEGIES[kind](cfg, Context(tiny_suite.suite, tiny_data, backend,
+                                              tmp_path / cfg.name, tmp_path / "cache")).prepare()
+        assert again["from_cache"] is True  # a finished adapter is never retrained
+
+
+@pytest.mark.parametrize("name", sorted(METRICS))
+def test_metric_contract(name, tiny_data):
+    m = METRICS[name]
+    items = tiny_data.test if m.kind == "qa" else tiny_data.safety
+    outs = ["I'm sorry, I can't help with that."] + [getattr(i, "answer", "Sure.") for i in items[1:]]
+    scores = m.fn(outs, items, "embedded:all-minilm-l6-v2")
+    assert len(scores) == len(items)
+    assert all(s is None or 0.0 <= s <= 1.0 for s in scores)
+    assert any(s is not None for s in scores)
+    assert m.kind in ("qa", "safety") and m.description

@@ -1,0 +1,71 @@
+"""Data loading: JSONL/CSV with field mapping, seeded stratified split, clear row errors."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from harness.data import load_examples, load_probes, _split
+from harness.errors import UserError
+from harness.suite import Fields
+
+
+def test_csv_with_custom_field_names(tmp_path):
+    p = tmp_path / "rows.csv"
+    p.write_text("q,a,cat,facts\nHow much?,It is $5.,billing,$5|per month\nWhen?,Tuesday.,ops,\n")
+    ex = load_examples(p, Fields(question="q", answer="a", id=None, source=None,
+                                 key_facts="facts", category="cat"), "train")
+    assert [e.question for e in ex] == ["How much?", "When?"]
+    assert ex[0].key_facts == ("$5", "per month") and ex[1].key_facts == ()
+    assert ex[0].id == "train-00000" and ex[0].category == "billing"
+
+
+def test_missing_field_names_file_and_line(tmp_path):
+    p = tmp_path / "rows.jsonl"
+    p.write_text(json.dumps({"question": "q1", "answer": "a1"}) + "\n" + json.dumps({"question": "q2"}) + "\n")
+    with pytest.raises(UserError) as e:
+        load_examples(p, Fields(), "train")
+    assert e.value.line == 2 and "answer" in str(e.value) and "rows.jsonl" in str(e.value)
+
+
+def test_duplicate_ids_and_bad_utf8(tmp_path):
+    p = tmp_path / "rows.jsonl"
+    row = {"id": "x", "question": "q", "answer": "a"}
+    p.write_text(json.dumps(row) + "\n" + json.dumps(row) + "\n")
+    with pytest.raises(UserError, match="duplicate id 'x'"):
+        load_examples(p, Fields(), "train")
+    p.write_bytes(b'{"question": "caf\xe9", "answer": "a"}\n')
+    with pytest.raises(UserError, match="UTF-8"):
+        load_examples(p, Fields(), "train")
+
+
+def test_probe_category_validated(tmp_path):
+    p = tmp_path / "probes.jsonl"
+    p.write_text(json.dumps({"id": "1", "category": "weird", "prompt": "hi"}) + "\n")
+    with pytest.raises(UserError, match="unknown category 'weird'"):
+        load_probes(p)
+
+
+def test_split_is_seeded_and_stratified():
+    from harness.data import Example
+    ex = [Example(f"e{i}", f"q{i}", "a", category="ab"[i % 2]) for i in range(40)]
+    a1, b1 = _split(ex, 0.25, seed=3)
+    a2, b2 = _split(ex, 0.25, seed=3)
+    _, b3 = _split(ex, 0.25, seed=4)
+    assert [e.id for e in b1] == [e.id for e in b2] and [e.id for e in b1] != [e.id for e in b3]
+    assert len(b1) == 10 and sum(e.category == "a" for e in b1) == 5
+    assert not {e.id for e in a1} & {e.id for e in b1}
+
+
+def test_dataset_without_dev_test_records_split(tmp_path, tiny_suite):
+    import shutil
+    from harness.data import load_dataset
+    from harness.suite import load_suite
+    d = tmp_path / "s"
+    shutil.copytree(tiny_suite.path.parent, d)
+    text = (d / "suite.yaml").read_text().replace("  dev: dev.jsonl\n  test: test.jsonl\n", "")
+    (d / "suite.yaml").write_text(text)
+    data = load_dataset(load_suite(d / "suite.yaml"))
+    assert data.split_info["source"] == "seeded stratified split"
+    assert set(data.split_info["test"]) == {e.id for e in data.test}
+    assert not set(data.split_info["test"]) & set(data.split_info["train"])

@@ -1,0 +1,29 @@
+"""Bootstrap intervals against known cases."""
+from __future__ import annotations
+
+import numpy as np
+
+from harness.stats import ci, p95
+
+
+def test_interval_contains_mean_and_shrinks_with_n():
+    rng = np.random.default_rng(0)
+    small = ci(rng.binomial(1, 0.6, 30).tolist())
+    big = ci(rng.binomial(1, 0.6, 3000).tolist())
+    assert small.low <= small.value <= small.high
+    assert (big.high - big.low) < (small.high - small.low) / 4
+    assert big.low < 0.6 < big.high
+
+
+def test_degenerate_samples():
+    assert ci([]).value is None
+    one = ci([0.7])
+    assert (one.value, one.low, one.high, one.n) == (0.7, 0.7, 0.7, 1)
+    const = ci([1.0] * 10)
+    assert const.low == const.high == 1.0
+    assert ci([None, 1.0, 0.0]).n == 2
+
+
+def test_percentile_statistic():
+    e = ci(list(range(1, 101)), p95)
+    assert abs(e.value - 95.05) < 1e-6 and e.low <= e.value <= e.high

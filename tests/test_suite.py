@@ -1,0 +1,105 @@
+"""Suite schema: every shipped YAML validates; bad suites fail with file, key path and line."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.errors import UserError
+from harness.suite import load_suite
+from tests.conftest import ROOT, TINY
+
+ALL_SUITES = sorted((ROOT / "suites").glob("*.yaml")) + [TINY]
+
+
+@pytest.mark.parametrize("path", ALL_SUITES, ids=lambda p: p.name)
+def test_every_shipped_suite_validates_and_its_files_exist(path):
+    from harness.data import load_dataset
+    ls = load_suite(path)
+    assert path.read_text().startswith("# Run: harness run"), "suite must open with its command"
+    data = load_dataset(ls)
+    assert data.train and data.test
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    d = tmp_path / "s"
+    shutil.copytree(TINY.parent, d)
+    p = d / "suite.yaml"
+    p.write_text(text)
+    return p
+
+
+def test_unknown_key_names_file_key_and_line(tmp_path):
+    text = TINY.read_text().replace("lora_alpha", "x") + ""
+    text = text.replace("training: {max_steps: 4,", "training: {max_stepz: 4,")
+    p = _write(tmp_path, text)
+    with pytest.raises(UserError) as e:
+        load_suite(p)
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if "max_stepz" in l)
+    assert e.value.key == "strategies.2.training.max_stepz"
+    assert e.value.line == line
+    assert "unknown key 'max_stepz'" in str(e.value) and str(p) in str(e.value)
+
+
+def test_wrong_type_names_key(tmp_path):
+    p = _write(tmp_path, TINY.read_text().replace("num_shots: 2", "num_shots: many"))
+    with pytest.raises(UserError) as e:
+        load_suite(p)
+    assert e.value.key == "strategies.0.num_shots"
+    assert e.value.line == 11
+    assert "'many'" in str(e.value)
+
+
+def test_absurd_values_rejected(tmp_path):
+    p = _write(tmp_path, TINY.read_text().replace("similarity_top_k: 2}\n  - name: lora",
+                                                  "similarity_top_k: 0}\n  - name: lora"))
+    with pytest.raises(UserError) as e:
+        load_suite(p)
+    assert e.value.key == "strategies.1.similarity_top_k"
+
+
+def test_missing_data_file_and_escaping_path(tmp_path):
+    from harness.data import load_dataset
+    p = _write(tmp_path, TINY.read_text().replace("test: test.jsonl", "test: nope.jsonl"))
+    with pytest.raises(UserError) as e:
+        load_dataset(load_suite(p))
+    assert e.value.key == "data.test" and "nope.jsonl" in str(e.value)
+    p = _write(tmp_path / "b", TINY.read_text().replace("test: test.jsonl", "test: ../../etc.jsonl"))
+    with pytest.raises(UserError, match="escapes the suite's folder"):
+        load_dataset(load_suite(p))
+
+
+def test_malformed_yaml_gives_line(tmp_path):
+    p = _write(tmp_path, "name: x\ndata: [unclosed\n")
+    with pytest.raises(UserError) as e:
+        load_suite(p)
+    assert e.value.line is not None and "malformed YAML" in str(e.value)
+
+
+@pytest.mark.parametrize("mutation", [
+    ("num_shots: 2", "num_shots: 2, colour: red"),      # unknown key
+    ("max_new_tokens: 24", "max_new_tokens: -3"),       # absurd value
+    ("train: train.jsonl", "train: missing.jsonl"),     # missing file
+])
+def test_cli_bad_suite_exits_2_without_traceback(tmp_path, mutation):
+    p = _write(tmp_path, TINY.read_text().replace(*mutation))
+    r = subprocess.run([sys.executable, "-m", "harness.cli", "run", str(p),
+                        "--results", str(tmp_path / "results")],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr + r.stdout
+    assert "suite.yaml" in r.stderr or "missing.jsonl" in r.stderr
+    assert not (tmp_path / "results").exists() or not any((tmp_path / "results").rglob("metrics.json"))
+
+
+def test_schema_command_prints_json_schema():
+    r = subprocess.run([sys.executable, "-m", "harness.cli", "schema"], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0
+    schema = json.loads(r.stdout)
+    assert schema["additionalProperties"] is False
+    assert {"name", "data", "strategies"} <= set(schema["required"])
