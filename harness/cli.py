@@ -67,6 +67,22 @@ def init(name: str = typer.Argument(..., help="suite name (letters, digits, - _ 
     console.print(f"wrote {path}\nnext: harness run {path}")
 
 
+@app.command()
+def dashboard(results: Path = typer.Argument(Path("results"), help="results store folder"),
+              port: int = typer.Option(8501, help="port on 127.0.0.1"),
+              host: str = typer.Option("127.0.0.1", help="bind address (loopback by default)")):
+    """Open the Streamlit dashboard over RESULTS (reads only the results store)."""
+    import subprocess
+    if not results.is_dir():
+        _fail(UserError("results folder not found", file=str(results)))
+    app_py = Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app_py), "--server.address", host,
+           "--server.port", str(port), "--server.headless", "true",
+           "--browser.gatherUsageStats", "false", "--", "--results", str(results.resolve())]
+    console.print(f"dashboard: http://{host}:{port}  (Ctrl+C to stop)")
+    raise typer.Exit(subprocess.call(cmd))
+
+
 def _quiet_libraries():
     """Our rich bars report progress; silence the libraries' own tqdm bars and chatter."""
     import warnings

@@ -178,6 +178,18 @@ def _split(examples: list[Example], frac: float, seed: int) -> tuple[list[Exampl
     return a, b
 
 
+def _round_robin(probes: list[Probe]) -> list[Probe]:
+    """Interleave categories so that a `limit.safety` of N still covers every category."""
+    by_cat: dict[str, list[Probe]] = {}
+    for p in probes:
+        by_cat.setdefault(p.category, []).append(p)
+    out, k = [], 0
+    while len(out) < len(probes):
+        out += [v[k] for v in by_cat.values() if k < len(v)]
+        k += 1
+    return out
+
+
 def _hash_files(paths: list[Path]) -> str:
     h = hashlib.sha256()
     for p in paths:
@@ -208,7 +220,7 @@ def load_dataset(ls: LoadedSuite) -> Dataset:
     lim = d.limit
     train, dev, test = train[: lim.train], dev[: lim.dev], test[: lim.test]
     split_info.update({k: [e.id for e in v] for k, v in (("train", train), ("dev", dev), ("test", test))})
-    safety = load_probes(safety_p)[: lim.safety] if safety_p else []
+    safety = _round_robin(load_probes(safety_p))[: lim.safety] if safety_p else []
     kb = load_kb(kb_p) if kb_p else []
     used = [p for p in (train_p, dev_p, test_p, kb_p, safety_p) if p]
     return Dataset(train, dev, test, kb, safety, split_info, _hash_files(used))

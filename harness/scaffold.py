@@ -80,6 +80,9 @@ def write_starter(name: str, data: Path, kb: Path | None, safety: Path | None,
                   question: str, answer: str, out: Path | None) -> Path:
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
         raise UserError(f"suite name '{name}' may only use letters, digits, '-', '_' and '.'")
+    out = out or Path("suites") / f"{name}.yaml"
+    if out.exists():
+        raise UserError("already exists; choose another --out or remove it", file=str(out))
     if not data.is_file():
         raise UserError("data file not found", file=str(data))
     rows = _read_rows(data)
@@ -95,9 +98,6 @@ def write_starter(name: str, data: Path, kb: Path | None, safety: Path | None,
             raise UserError("safety file not found", file=str(safety))
         load_probes(safety)
     found = {k: next((c for c in cands if c in keys), None) for k, cands in OPTIONAL.items()}
-    out = out or Path("suites") / f"{name}.yaml"
-    if out.exists():
-        raise UserError("already exists; choose another --out or remove it", file=str(out))
     base = out.parent.resolve()
 
     def rel(p: Path) -> str:

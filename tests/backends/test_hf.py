@@ -46,3 +46,13 @@ def test_unknown_embedded_model_is_a_user_error():
     from harness.errors import UserError
     with pytest.raises(UserError, match="unknown embedded model"):
         resolve_model_path("embedded:nope")
+
+
+def test_local_folder_loads_like_a_hub_id(backend):
+    from harness.backends.hf import HFBackend, resolve_model_path
+    from harness.suite import Model
+    folder = resolve_model_path("embedded:smollm2-135m-instruct")
+    local = HFBackend(Model(name_or_path=folder, max_new_tokens=8, batch_size=2))
+    req = _reqs()[:1]
+    assert local.generate(req)[0].text == backend.generate(
+        [Request(req[0].messages, max_new_tokens=8)])[0].text

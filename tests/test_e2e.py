@@ -1,0 +1,78 @@
+"""End to end: a tiny copy of suites/support_bot.yaml through the CLI with the real model."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import yaml
+
+from tests.conftest import ROOT
+
+SUITE = ROOT / "suites" / "support_bot.yaml"
+
+
+def _tiny_copy(tmp_path):
+    raw = yaml.safe_load(SUITE.read_text())
+    base = SUITE.parent
+    for k in ("train", "dev", "test", "knowledge_base", "safety"):
+        if raw["data"].get(k):
+            raw["data"][k] = str((base / raw["data"][k]).resolve())
+    raw["data"]["limit"] = {"train": 16, "dev": 4, "test": 6, "safety": 12}
+    raw["model"] = raw.get("model", {}) | {"max_new_tokens": 24, "batch_size": 6}
+    for s in raw["strategies"]:
+        if s["type"] in ("lora", "hybrid"):
+            s["training"] = (s.get("training") or {}) | {"max_steps": 3,
+                                                         "per_device_train_batch_size": 4}
+    p = tmp_path / "support_bot_tiny.yaml"
+    p.write_text("# Run: harness run support_bot_tiny.yaml\n" + yaml.safe_dump(raw, sort_keys=False))
+    return p
+
+
+def _run(suite, results):
+    return subprocess.run([sys.executable, "-m", "harness.cli", "run", str(suite),
+                           "--results", str(results)], capture_output=True, text=True, timeout=900)
+
+
+def test_tiny_support_bot_end_to_end(tmp_path):
+    suite, results = _tiny_copy(tmp_path), tmp_path / "results"
+    r = _run(suite, results)
+    assert r.returncode == 0, r.stderr[-3000:]
+    run_dirs = list((results / "support_bot").glob("*/summary.json"))
+    assert len(run_dirs) == 1
+    run = run_dirs[0].parent
+    for f in ("suite.resolved.json", "environment.json", "split.json", "decision.json",
+              "decision.md"):
+        assert (run / f).is_file(), f
+    env = json.loads((run / "environment.json").read_text())
+    assert env["packages"]["torch"] != "not installed" and env["seed"] == 0
+    summary = json.loads((run / "summary.json").read_text())["results"]
+    assert set(summary) == {"prompt", "rag", "lora", "hybrid"}
+    for name, res in summary.items():
+        sdir = run / "strategies" / name
+        preds = [json.loads(l) for l in (sdir / "predictions.jsonl").read_text().splitlines()]
+        assert len(preds) == 6 and all(p["output"] for p in preds)
+        assert len((sdir / "safety.jsonl").read_text().splitlines()) == 12
+        m = res["metrics"]
+        for k in ("token_f1", "key_fact_recall", "embedding_similarity", "exact_match",
+                  "safety_pass", "over_refusal", "leakage"):
+            e = m[k]
+            assert 0 <= e["low"] <= e["value"] <= e["high"] <= 1, (name, k, e)
+        assert 0 < m["p50_latency_ms"]["value"] <= m["p95_latency_ms"]["value"]
+        assert m["usd_per_1k_queries"]["value"] > 0 and m["tokens_per_s"]["value"] > 0
+        assert m["usd_per_1k_queries"]["unit"] == "USD / 1,000 queries"
+        if name in ("rag", "hybrid"):
+            assert all(p["retrieved"] for p in preds)
+            assert m["prompt_tokens"]["value"] > summary["prompt"]["metrics"]["prompt_tokens"]["value"] / 2
+        if name in ("lora", "hybrid"):
+            assert (sdir / "adapter" / "adapter_model.safetensors").is_file()
+            assert len(json.loads((sdir / "train.json").read_text())["losses"]) == 3
+            assert m["train_usd"]["value"] > 0
+    decision = json.loads((run / "decision.json").read_text())
+    assert decision["chosen"] in summary or decision["chosen"] is None
+    assert "token F1" in r.stdout and ("Recommended" in r.stdout or "No strategy" in r.stdout)
+
+    again = _run(suite, results)  # unchanged suite: nothing recomputed, model never loaded
+    assert again.returncode == 0
+    assert again.stdout.count("reused finished results") == 4
+    assert json.loads((run / "summary.json").read_text())["results"] == summary
