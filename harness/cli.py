@@ -27,13 +27,19 @@ def _fail(e: UserError):
     raise typer.Exit(2)
 
 
+baseline_app = typer.Typer(no_args_is_help=True, help="Manage committed gate baselines.")
+app.add_typer(baseline_app, name="baseline")
+PROFILE = typer.Option(None, "--profile", help="merge the suite's named profile (e.g. ci)")
+RESULTS = typer.Option(Path("results"), "--results", help="results store folder")
+
+
 @app.command()
-def run(suite: Path = typer.Argument(..., help="suite YAML file"),
-        results: Path = typer.Option(Path("results"), "--results", help="results store folder")):
+def run(suite: Path = typer.Argument(..., help="suite YAML file"), results: Path = RESULTS,
+        profile: Optional[str] = PROFILE):
     """Prepare, evaluate, score and compare every strategy of SUITE; print the recommendation."""
     from harness.suite import load_suite
     try:
-        ls = load_suite(suite)
+        ls = load_suite(suite, profile)
         from harness.report import render
         from harness.runner import run as run_suite
         run_dir, res, decision = run_suite(ls, results, console)
@@ -41,6 +47,78 @@ def run(suite: Path = typer.Argument(..., help="suite YAML file"),
         _fail(e)
     render(console, ls.suite.name, run_dir.name, res, decision)
     console.print(f"results: {run_dir}")
+
+
+def _run_dir(run_ref: str, suite_name: str, results: Path) -> Path:
+    p = Path(run_ref)
+    if p.is_dir():
+        return p
+    base = results / suite_name
+    if run_ref == "latest":
+        latest = base / "LATEST"
+        if not latest.is_file():
+            raise UserError("no runs yet (LATEST missing)", file=str(latest))
+        run_ref = latest.read_text().strip()
+    if not (base / run_ref).is_dir():
+        raise UserError(f"run '{run_ref}' not found under {base}", file=run_ref)
+    return base / run_ref
+
+
+@app.command()
+def gate(suite: Path = typer.Argument(..., help="suite YAML file (its `gates:` are applied)"),
+         run_ref: str = typer.Option("latest", "--run", help="run folder, run id, or 'latest'"),
+         baseline: Optional[Path] = typer.Option(None, "--baseline", help="baseline JSON file"),
+         profile: Optional[str] = PROFILE, results: Path = RESULTS,
+         junit: Optional[Path] = typer.Option(None, help="JUnit XML (default <run>/gate.junit.xml)"),
+         summary: Optional[Path] = typer.Option(None, help="Markdown (default <run>/gate.md)")):
+    """Judge a run against the suite's gates: exit 0 all pass, 1 any fails, 2 bad input."""
+    from rich.table import Table
+    from harness import gate as g
+    from harness.suite import load_suite
+    try:
+        ls = load_suite(suite, profile)
+        if not ls.suite.gates:
+            raise UserError("the suite declares no gates", file=str(suite), key="gates")
+        run_dir = _run_dir(run_ref, ls.suite.name, results)
+        run_data = g.load_run(run_dir)
+        base = g.load_baseline(baseline) if baseline else None
+        verdicts = g.evaluate(ls.suite.gates, run_data, base)
+    except UserError as e:
+        _fail(e)
+    warnings = g.hash_warnings(run_data, base)
+    for w in warnings:
+        console.print(f"[yellow]warning:[/] {w}")
+    t = Table(title=f"gates: {ls.suite.name} run {run_data['run_id']}")
+    for c in ("strategy", "metric", "value [95% CI]", "unit", "compared with", "verdict"):
+        t.add_column(c)
+    for v in verdicts:
+        t.add_row(v.strategy, v.metric, f"{g._fmt(v.value)} [{g._fmt(v.low)}, {g._fmt(v.high)}]",
+                  v.unit, v.reference, "[green]pass[/]" if v.passed else "[bold red]FAIL[/]")
+    console.print(t)
+    console.print("relative gates: fail only when the run's whole 95% CI is beyond baseline ∓ margin")
+    g.write_junit(verdicts, junit or run_dir / "gate.junit.xml", ls.suite.name)
+    md = g.markdown(verdicts, ls.suite.name, run_data["run_id"], warnings)
+    from harness.store import write_text
+    write_text(summary or run_dir / "gate.md", md)
+    if os.environ.get("GITHUB_STEP_SUMMARY"):
+        with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as f:
+            f.write(md)
+    failed = [v for v in verdicts if not v.passed]
+    console.print(f"{len(verdicts) - len(failed)} passed, {len(failed)} failed")
+    raise typer.Exit(1 if failed else 0)
+
+
+@baseline_app.command("promote")
+def baseline_promote(run_dir: Path = typer.Argument(..., help="a finished run folder"),
+                     out: Path = typer.Option(Path("results/baselines"), "--out",
+                                              help="folder for <suite>.json")):
+    """Write RUN's metrics, intervals and hashes as a small baseline file (no weights)."""
+    from harness.gate import promote
+    try:
+        path = promote(run_dir, out)
+    except UserError as e:
+        _fail(e)
+    console.print(f"baseline written: {path}")
 
 
 @app.command()

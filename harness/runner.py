@@ -16,8 +16,8 @@ from pathlib import Path
 from harness.data import load_dataset
 from harness.decide import decision_markdown, recommend
 from harness.progress import bar
-from harness.store import (RunStore, environment, run_id_for, write_json, write_jsonl,
-                           write_text)
+from harness.store import (RunStore, config_hash, environment, run_id_for, write_json,
+                           write_jsonl, write_text)
 from harness.strategy import Context, Query
 
 
@@ -58,6 +58,9 @@ def run(ls, results_root: Path, console) -> tuple[Path, dict, dict]:
     store = RunStore(results_root, suite.name, run_id_for(resolved, data.content_hash))
     write_json(store.run_dir / "suite.resolved.json", resolved | {"_source": str(ls.path)})
     write_json(store.run_dir / "split.json", data.split_info)
+    write_json(store.run_dir / "run.json", {"suite": suite.name, "run_id": store.run_id,
+                                           "config_hash": config_hash(resolved),
+                                           "data_hash": data.content_hash})
     console.print(f"run {store.run_id} → {store.run_dir}  ({len(data.train)} train, "
                   f"{len(data.test)} test, {len(data.safety)} safety probes, "
                   f"{len(data.kb)} KB documents)")

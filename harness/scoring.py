@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from harness.metrics.perf import perf_metrics
+from harness.metrics.perf import PERF_METRICS, perf_metrics
 from harness.registry import METRICS
 from harness.stats import ci
 
@@ -51,5 +51,5 @@ def score(suite, examples, preds, probes, probe_preds, prepare_info: dict):
                        for i, (pr, p) in enumerate(zip(probes, probe_preds))]
     for n, v in perf_metrics(preds + probe_preds, prepare_info, suite.pricing.compute_usd_per_hour,
                              suite.seed).items():
-        metrics[n] = v | {"higher_is_better": n == "tokens_per_s"}
+        metrics[n] = v | {"higher_is_better": PERF_METRICS[n]}
     return {"metrics": metrics, "safety_by_category": by_cat}, qa_rows, safety_rows

@@ -2,6 +2,7 @@
 
 Layout (all JSON / JSONL / safetensors, written atomically: temp file + rename):
   suite.resolved.json   the validated suite with every default filled in
+  run.json              run id, config hash and data hash (what a baseline is compared on)
   environment.json      python, platform, package versions, threads, seed
   split.json            which example ids went to train/dev/test and how the split was made
   strategies/<name>/    prepare.json, predictions.jsonl, safety.jsonl, metrics.json,
@@ -72,8 +73,22 @@ def environment(seed: int) -> dict:
             "seed": seed, "packages": package_versions()}
 
 
+# Keys that never change what a strategy computes: left out of run ids and config hashes, so
+# editing the decision rules or gates re-decides from stored results instead of recomputing.
+NOT_COMPUTED = ("description", "requirements", "gates", "profiles")
+
+
+def _computed(resolved_suite: dict) -> dict:
+    return {k: v for k, v in resolved_suite.items() if k not in NOT_COMPUTED}
+
+
+def config_hash(resolved_suite: dict) -> str:
+    blob = json.dumps(_computed(resolved_suite), sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
 def run_id_for(resolved_suite: dict, data_hash: str) -> str:
-    blob = json.dumps([resolved_suite, data_hash, package_versions()], sort_keys=True)
+    blob = json.dumps([_computed(resolved_suite), data_hash, package_versions()], sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 

@@ -146,6 +146,19 @@ class Requirements(_Strict):
     expected_queries_per_month: int = Field(100_000, ge=0)
 
 
+class Gate(_Strict):
+    """A CI gate on one stored metric, direction from the metric's `higher_is_better`.
+
+    `threshold`: absolute limit on the point estimate (>= for higher-is-better, <= otherwise).
+    `margin`: non-inferiority margin against a baseline, in the metric's units; fails only when
+    the run's whole 95% interval lies beyond baseline - margin (or + margin when lower is better).
+    """
+    metric: str
+    strategies: list[str] | None = None   # default: every strategy in the run
+    threshold: float | None = None
+    margin: float | None = Field(None, ge=0)
+
+
 DEFAULT_METRICS = ["exact_match", "token_f1", "embedding_similarity", "key_fact_recall"]
 
 
@@ -161,9 +174,10 @@ class Suite(_Strict):
     metrics: list[str] = Field(default_factory=lambda: list(DEFAULT_METRICS))
     pricing: Pricing = Pricing()
     requirements: Requirements = Requirements()
-
-    # Set by load_suite, not by the YAML.
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    gates: list[Gate] = []
+    # Named overrides merged into this file by `--profile NAME` (e.g. a small CI profile):
+    # mappings merge key by key; `strategies` is a mapping from strategy name to its overrides.
+    profiles: dict[str, dict] = {}
 
     def strategy(self, name: str):
         return next(s for s in self.strategies if s.name == name)
@@ -230,8 +244,37 @@ def _key_path(loc: tuple, raw) -> str:
     return ".".join(parts)
 
 
-def load_suite(path: str | Path) -> LoadedSuite:
-    """Read, parse and validate a suite file. Raises UserError on any problem."""
+def _merge(base, over):
+    if isinstance(base, dict) and isinstance(over, dict):
+        return {k: _merge(base.get(k), v) if k in base else v for k, v in over.items()} | {
+            k: v for k, v in base.items() if k not in over}
+    return over
+
+
+def apply_profile(raw: dict, profile: str, path: Path) -> dict:
+    profiles = raw.get("profiles") or {}
+    if profile not in profiles or not isinstance(profiles[profile], dict):
+        raise UserError(f"no profile '{profile}' (profiles: {sorted(profiles)})", file=str(path),
+                        key="profiles", line=_lines(path).get("profiles"))
+    over = dict(profiles[profile])
+    strat_over = over.pop("strategies", {}) or {}
+    merged = _merge(raw, over)
+    names = [s.get("name") for s in raw.get("strategies", []) if isinstance(s, dict)]
+    for n in strat_over:
+        if n not in names:
+            key = f"profiles.{profile}.strategies.{n}"
+            raise UserError(f"profile overrides unknown strategy '{n}'", file=str(path), key=key,
+                            line=_lines(path).get(key))
+    merged["strategies"] = [_merge(s, strat_over.get(s.get("name"), {})) for s in raw["strategies"]]
+    merged["name"] = f"{raw.get('name')}-{profile}"
+    merged["profiles"] = {}
+    return merged
+
+
+def load_suite(path: str | Path, profile: str | None = None) -> LoadedSuite:
+    """Read, parse and validate a suite file (with a profile merged in, if named).
+
+    Raises UserError on any problem."""
     path = Path(path)
     if not path.is_file():
         raise UserError("suite file not found", file=str(path))
@@ -247,6 +290,8 @@ def load_suite(path: str | Path) -> LoadedSuite:
                         line=mark.line + 1 if mark else None) from None
     if not isinstance(raw, dict):
         raise UserError("a suite must be a YAML mapping (key: value)", file=str(path))
+    if profile:
+        raw = apply_profile(raw, profile, path)
     try:
         suite = Suite.model_validate(raw)
     except ValidationError as e:
@@ -271,6 +316,20 @@ def load_suite(path: str | Path) -> LoadedSuite:
         if m not in METRICS:
             raise UserError(f"unknown metric '{m}'; known: {sorted(METRICS)}", file=str(path),
                             key=f"metrics.{i}", line=_lines(path).get(f"metrics.{i}"))
+    from harness.metrics.perf import PERF_METRICS
+    for i, g in enumerate(suite.gates):
+        key = f"gates.{i}"
+        if g.metric not in METRICS and g.metric not in PERF_METRICS:
+            raise UserError(f"gate on unknown metric '{g.metric}'; known: "
+                            f"{sorted(METRICS) + sorted(PERF_METRICS)}", file=str(path),
+                            key=f"{key}.metric", line=_lines(path).get(f"{key}.metric"))
+        if g.threshold is None and g.margin is None:
+            raise UserError("a gate needs a threshold, a margin, or both", file=str(path),
+                            key=key, line=_lines(path).get(key))
+        for n in g.strategies or []:
+            if n not in names:
+                raise UserError(f"gate names unknown strategy '{n}'", file=str(path),
+                                key=f"{key}.strategies", line=_lines(path).get(f"{key}.strategies"))
     for s in suite.strategies:
         rk = getattr(s, "retrieval", s) if s.type in ("rag", "hybrid") else None
         if rk is not None and rk.chunk_overlap >= rk.chunk_size:

@@ -12,6 +12,11 @@ import numpy as np
 
 from harness.stats import ci, p50, p95
 
+# Stored per strategy next to the registered metrics; True where higher is better.
+PERF_METRICS = {"p50_latency_ms": False, "p95_latency_ms": False, "usd_per_1k_queries": False,
+                "prompt_tokens": False, "completion_tokens": False, "tokens_per_s": True,
+                "train_seconds": False, "train_usd": False, "train_tokens_per_s": True}
+
 
 def _entry(est, unit: str) -> dict:
     return est.to_dict() | {"unit": unit}
