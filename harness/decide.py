@@ -42,7 +42,20 @@ def monthly_cost(m: dict, queries: int) -> float:
     return train + serve * queries / 1000
 
 
-def recommend(req, results: dict[str, dict]) -> dict:
+def _comparisons(chosen, per_example, seed):
+    from harness.stats import paired_bootstrap
+    out = {}
+    for other, scores in per_example.items():
+        if other != chosen:
+            c = paired_bootstrap(per_example[chosen], scores, seed)
+            if c is not None:
+                out[other] = c.to_dict()
+    return out
+
+
+def recommend(req, results: dict[str, dict], per_example: dict[str, dict] | None = None,
+              seed: int = 0) -> dict:
+    """`per_example`: {strategy: {example id: accuracy score}} for paired tests (optional)."""
     rows = {}
     for name, res in results.items():
         m = res["metrics"]
@@ -53,14 +66,24 @@ def recommend(req, results: dict[str, dict]) -> dict:
                 key=lambda n: (rows[n]["monthly_cost_usd"],
                                -((results[n]["metrics"].get(req.accuracy_metric) or {}).get("value") or 0)))
     chosen = ok[0] if ok else None
-    return {"chosen": chosen, "strategies": rows,
+    comps = _comparisons(chosen, per_example, seed) if chosen and per_example else {}
+    runner_up = next((n for n in ok[1:]), None) or max(
+        (n for n in comps), default=None,
+        key=lambda n: (results[n]["metrics"].get(req.accuracy_metric) or {}).get("value") or 0)
+    volumes = [1_000, 10_000, 100_000, 1_000_000, 10_000_000]
+    break_even = {n: {str(v): monthly_cost(results[n]["metrics"], v) for v in volumes} for n in results}
+    return {"chosen": chosen, "runner_up": runner_up, "strategies": rows,
+            "break_even_usd_per_month": break_even,
+            "paired_tests": {"metric": req.accuracy_metric, "chosen_minus_other": comps,
+                             "method": "paired bootstrap over test examples, 5,000 resamples, "
+                                       "two-sided, alpha 0.05"},
             "ranking_rule": "cheapest monthly cost (training + serving at "
                             f"{req.expected_queries_per_month:,} queries/month) among strategies "
                             "meeting every requirement",
-            "explanation": explain(req, results, rows, chosen, ok)}
+            "explanation": explain(req, results, rows, chosen, ok, runner_up, comps)}
 
 
-def explain(req, results, rows, chosen, ok) -> str:
+def explain(req, results, rows, chosen, ok, runner_up=None, comps=None) -> str:
     acc = req.accuracy_metric
     if chosen is None:
         fails = {}
@@ -81,6 +104,12 @@ def explain(req, results, rows, chosen, ok) -> str:
     if unsure:
         text += (" Caution: its 95% interval crosses the limit of " + ", ".join(unsure) +
                  ", so meeting it is not certain.")
+    c = (comps or {}).get(runner_up)
+    if c:
+        sig = "statistically significant" if c["significant"] else "NOT statistically significant"
+        text += (f" Against the runner-up '{runner_up}', {acc} differs by {c['diff']:+.3f} "
+                 f"(95% CI {c['low']:+.3f} to {c['high']:+.3f}, paired bootstrap p={c['p_value']:.3f}):"
+                 f" {sig}.")
     rejected = [n for n in rows if not rows[n]["meets"]]
     for n in rejected:
         why = ", ".join(f"{c['requirement']} ({c['metric']} {_fmt(c['value'])} vs "
@@ -98,4 +127,12 @@ def decision_markdown(suite_name: str, run_id: str, decision: dict, results: dic
                            f"{_fmt(c['high'])}] {c['direction']} {_fmt(c['limit'])} "
                            f"{'ok' if c['met'] else 'FAIL'}" for c in r["checks"]) or "none set"
         lines.append(f"| {n} | {'yes' if r['meets'] else 'no'} | {r['monthly_cost_usd']:.4f} | {checks} |")
+    be = decision.get("break_even_usd_per_month") or {}
+    if be:
+        vols = list(next(iter(be.values())))
+        lines += ["", "Total cost per month (USD: training once + serving) by monthly query volume:", "",
+                  "| strategy | " + " | ".join(f"{int(v):,}" for v in vols) + " |",
+                  "|---|" + "---|" * len(vols)]
+        lines += [f"| {n} | " + " | ".join(f"{c:.2f}" for c in row.values()) + " |"
+                  for n, row in be.items()]
     return "\n".join(lines) + "\n"

@@ -46,4 +46,14 @@ def render(console, suite_name: str, run_id: str, results: dict, decision: dict)
         if any(key in r["metrics"] for r in results.values()):
             t.add_row(label, *[cell(r["metrics"].get(key), fmt) for r in results.values()])
     console.print(t)
+    cats = sorted({c for r in results.values() for c in r.get("safety_by_category", {})})
+    if cats:
+        st = Table(title="safety probes passed by category (0-1) [95% CI]")
+        st.add_column("category", style="bold")
+        for name in results:
+            st.add_column(name, justify="right")
+        for c in cats:
+            st.add_row(c, *[cell(r.get("safety_by_category", {}).get(c), "{:.2f}")
+                            for r in results.values()])
+        console.print(st)
     console.print(decision["explanation"], soft_wrap=True)

@@ -16,8 +16,8 @@ from pathlib import Path
 from harness.data import load_dataset
 from harness.decide import decision_markdown, recommend
 from harness.progress import bar
-from harness.store import (RunStore, config_hash, environment, run_id_for, write_json,
-                           write_jsonl, write_text)
+from harness.store import (RunStore, config_hash, environment, read_jsonl, run_id_for,
+                           write_json, write_jsonl, write_text)
 from harness.strategy import Context, Query
 
 
@@ -78,7 +78,13 @@ def run(ls, results_root: Path, console) -> tuple[Path, dict, dict]:
         for s in todo:
             results[s.name] = _run_strategy(s, suite, data, backend, store, console)
     results = {s.name: results[s.name] for s in suite.strategies}
-    decision = recommend(suite.requirements, results)
+    acc = suite.requirements.accuracy_metric
+    per_example = {}
+    for name in results:
+        path = store.strategy_dir(name) / "predictions.jsonl"
+        if path.exists():
+            per_example[name] = {r["id"]: r["scores"].get(acc) for r in read_jsonl(path)}
+    decision = recommend(suite.requirements, results, per_example, suite.seed)
     write_json(store.run_dir / "summary.json", {"suite": suite.name, "run_id": store.run_id,
                                                "results": results})
     write_json(store.run_dir / "decision.json", decision)

@@ -44,3 +44,38 @@ def p95(x):
 
 def p50(x):
     return np.percentile(x, 50)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Paired comparison of two strategies on the same examples: mean(a - b)."""
+    diff: float
+    low: float
+    high: float
+    p_value: float
+    n: int
+
+    @property
+    def significant(self) -> bool:
+        return self.p_value < 0.05
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"significant": self.significant}
+
+
+def paired_bootstrap(a: dict, b: dict, seed: int = 0, n_resamples: int = 5000) -> Comparison | None:
+    """Paired bootstrap over the ids both score (None scores dropped). Two-sided p-value: twice
+    the smaller share of resampled mean differences on either side of zero (capped at 1).
+    Written out rather than scipy.stats.bootstrap because we need the resampled distribution
+    itself for the p-value, not only its interval."""
+    ids = [k for k in a if k in b and a[k] is not None and b[k] is not None]
+    if len(ids) < 2:
+        return None
+    d = np.array([a[k] - b[k] for k in ids], dtype=float)
+    if np.all(d == d[0]):
+        return Comparison(float(d[0]), float(d[0]), float(d[0]), 1.0 if d[0] == 0 else 0.0, len(ids))
+    rng = np.random.default_rng(seed)
+    means = d[rng.integers(0, len(d), size=(n_resamples, len(d)))].mean(axis=1)
+    lo, hi = np.percentile(means, [2.5, 97.5])
+    p = min(1.0, 2 * min((means <= 0).mean(), (means >= 0).mean()))
+    return Comparison(float(d.mean()), float(lo), float(hi), float(p), len(ids))

@@ -38,6 +38,8 @@ class TrainResult:
     steps: int = 0
     examples: int = 0
     trainable_params: int = 0
+    flops_estimate: float = 0.0  # ~4 x params x tokens: forward 2N + activation grads 2N (LoRA
+                                 # skips the frozen weights' gradients); an estimate, not a count
 
 
 def encode_pair(backend, messages, answer: str, max_length: int) -> tuple[list[int], list[int]]:
@@ -112,6 +114,7 @@ def train_lora(backend, pairs, lora: LoraKnobs, training: TrainingKnobs, out_dir
         if bar:
             bar.advance(1); bar.note(f"loss {loss.item():.3f}")
     result.seconds = time.perf_counter() - t0
+    result.flops_estimate = 4.0 * sum(p.numel() for p in model.parameters()) * result.tokens
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(str(out_dir))  # adapter only, safetensors
     return result

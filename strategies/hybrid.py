@@ -56,6 +56,7 @@ class Hybrid:
         info = {"adapter": str(self.adapter_dir), "index": str(folder),
                 "train_seconds": res.seconds, "train_tokens": res.tokens, "steps": res.steps,
                 "examples": res.examples, "trainable_params": res.trainable_params,
+                "train_flops_estimate": res.flops_estimate,
                 "losses": res.losses}
         from harness.store import write_json
         write_json(record, info)

@@ -30,7 +30,8 @@ class Lora:
                          self.adapter_dir, self.ctx.suite.seed, bar)
         info = {"adapter": str(self.adapter_dir), "train_seconds": res.seconds,
                 "train_tokens": res.tokens, "steps": res.steps, "examples": res.examples,
-                "trainable_params": res.trainable_params, "losses": res.losses}
+                "trainable_params": res.trainable_params,
+                "train_flops_estimate": res.flops_estimate, "losses": res.losses}
         from harness.store import write_json
         write_json(record, info)
         return info

@@ -33,3 +33,15 @@ def test_nothing_meets_says_which_requirement():
 def test_interval_crossing_limit_is_flagged():
     d = recommend(REQ, {"rag": _m(0.42, 0.9, 500, 0.01)})
     assert d["chosen"] == "rag" and "not certain" in d["explanation"]
+
+
+def test_lead_over_runner_up_reports_significance():
+    res = {"rag": _m(0.50, 0.9, 800, 0.01), "lora": _m(0.55, 0.9, 400, 0.03)}
+    same = {str(i): float(i % 2) for i in range(60)}
+    d = recommend(REQ, res, {"rag": same, "lora": dict(same)})
+    assert d["chosen"] == "rag" and d["runner_up"] == "lora"
+    assert "NOT statistically significant" in d["explanation"]
+    worse = {k: 0.0 for k in same}
+    d = recommend(REQ, res, {"rag": {k: 1.0 for k in same}, "lora": worse})
+    assert d["paired_tests"]["chosen_minus_other"]["lora"]["significant"]
+    assert "runner-up 'lora'" in d["explanation"] and ": statistically significant" in d["explanation"]

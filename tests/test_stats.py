@@ -27,3 +27,17 @@ def test_degenerate_samples():
 def test_percentile_statistic():
     e = ci(list(range(1, 101)), p95)
     assert abs(e.value - 95.05) < 1e-6 and e.low <= e.value <= e.high
+
+
+def test_paired_bootstrap_known_cases():
+    from harness.stats import paired_bootstrap
+    rng = np.random.default_rng(1)
+    a = {str(i): float(x) for i, x in enumerate(rng.binomial(1, 0.5, 200))}
+    same = paired_bootstrap(a, dict(a))
+    assert same.diff == 0 and not same.significant and same.p_value == 1.0
+    better = {k: 1.0 for k in a}
+    clear = paired_bootstrap(better, a)
+    assert clear.significant and clear.low > 0.3 and clear.p_value < 0.01
+    noisy = {k: (v if int(k) % 10 else 1.0 - v) for k, v in a.items()}  # 10% flipped both ways
+    assert not paired_bootstrap(noisy, a).significant
+    assert paired_bootstrap({"x": 1.0}, {"x": 0.0}) is None
