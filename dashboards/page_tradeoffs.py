@@ -46,10 +46,10 @@ with ui.section("accuracy vs cost and latency"):
     for col, x_metric, title in ((left, "usd_per_1k_queries", "serving cost"),
                                  (right, "p95_latency_ms", "p95 latency")):
         with col:
-            st.subheader(f"{y_metric} vs {title}")
+            st.subheader(fmt.md(f"{y_metric} vs {title}"))
             pts = points(run, y_metric, x_metric)
             if not any(p["x"] is not None and p["y"] is not None for p in pts):
-                st.info(f"No strategy has both {y_metric} and {x_metric} yet.")
+                st.info(fmt.md(f"No strategy has both {y_metric} and {x_metric} yet."))
                 continue
             x_title = f"{x_metric} ({unit(run, x_metric, '')})"
             st.plotly_chart(charts.tradeoff(pts, x_title, y_title), key=f"scatter_{x_metric}")

@@ -131,7 +131,7 @@ def current_run() -> load.Run:
         st.info("This suite has no runs yet: run it with `harness run SUITE.yaml`.")
         st.stop()
     if not run.results:
-        st.info(f"Run {run.run_id} has no finished strategy yet (no strategies/*/metrics.json). "
+        st.info(f"Run {md(run.run_id)} has no finished strategy yet (no strategies/*/metrics.json). "
                 "If the run is in progress, reload this page in a while.")
         st.stop()
     return run
