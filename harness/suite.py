@@ -19,7 +19,7 @@ from harness.errors import UserError
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Fields(_Strict):
@@ -66,7 +66,7 @@ class Model(_Strict):
     trust_remote_code: bool = False
     max_new_tokens: int = Field(64, ge=1, le=4096)
     batch_size: int = Field(16, ge=1, le=1024)
-    stop: list[str] = ["\nQuestion:"]  # generation ends at any of these (not included in the answer)
+    stop: list[Annotated[str, Field(min_length=1)]] = ["\nQuestion:"]  # generation ends at any of these (not included in the answer)
 
 
 class Embedding(_Strict):
@@ -91,6 +91,9 @@ class TrainingKnobs(_Strict):
     weight_decay: float = Field(0.0, ge=0)
     max_length: int = Field(512, ge=16, le=32768)
     train_size: int | None = Field(None, ge=1)
+    # Checkpoint every N optimizer steps (0: never); a killed run resumes from the newest one.
+    # Left out of run ids: it changes how often progress is saved, never what is computed.
+    save_steps: int = Field(20, ge=0)
 
 
 class RetrievalKnobs(_Strict):
@@ -165,7 +168,7 @@ DEFAULT_METRICS = ["exact_match", "token_f1", "embedding_similarity", "key_fact_
 class Suite(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
-    seed: int = 0
+    seed: int = Field(0, ge=0, le=2**32 - 1)
     data: Data
     model: Model = Model()
     embedding: Embedding = Embedding()
