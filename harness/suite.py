@@ -279,12 +279,16 @@ def load_suite(path: str | Path, profile: str | None = None) -> LoadedSuite:
 
     Raises UserError on any problem."""
     path = Path(path)
+    if path.is_dir():
+        raise UserError("is a folder; expected a suite YAML file", file=str(path))
     if not path.is_file():
         raise UserError("suite file not found", file=str(path))
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as e:
         raise UserError(f"not valid UTF-8 (byte {e.start})", file=str(path)) from None
+    except OSError as e:
+        raise UserError(f"cannot read file: {e.strerror}", file=str(path)) from None
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as e:
@@ -319,6 +323,16 @@ def load_suite(path: str | Path, profile: str | None = None) -> LoadedSuite:
         if m not in METRICS:
             raise UserError(f"unknown metric '{m}'; known: {sorted(METRICS)}", file=str(path),
                             key=f"metrics.{i}", line=_lines(path).get(f"metrics.{i}"))
+    acc = suite.requirements.accuracy_metric
+    if acc not in suite.metrics:
+        raise UserError(f"accuracy_metric '{acc}' is not one of the suite's metrics "
+                        f"{suite.metrics}", file=str(path), key="requirements.accuracy_metric",
+                        line=_lines(path).get("requirements.accuracy_metric"))
+    for i, s in enumerate(suite.strategies):
+        if s.type in ("rag", "hybrid") and suite.data.knowledge_base is None:
+            raise UserError(f"strategy '{s.name}' ({s.type}) needs data.knowledge_base",
+                            file=str(path), key=f"strategies.{i}.type",
+                            line=_lines(path).get(f"strategies.{i}"))
     from harness.metrics.perf import PERF_METRICS
     for i, g in enumerate(suite.gates):
         key = f"gates.{i}"
