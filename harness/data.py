@@ -190,7 +190,7 @@ def load_probes(path: Path) -> list[Probe]:
 
 
 def _split(examples: list[Example], frac: float, seed: int,
-           path: Path) -> tuple[list[Example], list[Example]]:
+           path: Path | None = None) -> tuple[list[Example], list[Example]]:
     """Seeded split stratified by category (falls back to unstratified when a class is tiny)."""
     from sklearn.model_selection import train_test_split
     cats = [e.category or "" for e in examples]
@@ -201,8 +201,9 @@ def _split(examples: list[Example], frac: float, seed: int,
         try:
             a, b = train_test_split(examples, test_size=frac, random_state=seed)
         except ValueError:
-            raise UserError(f"{len(examples)} row(s) are too few to split off a {frac:.0%} "
-                            "part; add rows or give dev/test files", file=str(path)) from None
+            raise UserError(f"{len(examples)} row(s) are too few to split off a {frac:.0%} part;"
+                            " add rows or give dev/test files",
+                            file=str(path) if path else None) from None
     return a, b
 
 
