@@ -74,6 +74,8 @@ class Checkpointer:
 
     def save_adapter(self, model, result) -> None:
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
+        for stale in self.out_dir.parent.glob(f".tmp-{self.out_dir.name}-*"):
+            shutil.rmtree(stale, ignore_errors=True)  # left by a process killed mid-save
         tmp = Path(tempfile.mkdtemp(dir=self.out_dir.parent, prefix=f".tmp-{self.out_dir.name}-"))
         model.save_pretrained(str(tmp))  # adapter only, safetensors
         (tmp / "harness_train.json").write_text(json.dumps(
