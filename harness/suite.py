@@ -256,21 +256,31 @@ def _merge(base, over):
 
 def apply_profile(raw: dict, profile: str, path: Path) -> dict:
     profiles = raw.get("profiles") or {}
-    if profile not in profiles or not isinstance(profiles[profile], dict):
-        raise UserError(f"no profile '{profile}' (profiles: {sorted(profiles)})", file=str(path),
+    if not isinstance(profiles, dict) or profile not in profiles or not isinstance(
+            profiles[profile], dict):
+        known = sorted(map(str, profiles)) if isinstance(profiles, dict) else []
+        raise UserError(f"no profile '{profile}' (profiles: {known})", file=str(path),
                         key="profiles", line=_lines(path).get("profiles"))
     over = dict(profiles[profile])
     strat_over = over.pop("strategies", {}) or {}
+    if not isinstance(strat_over, dict) or not all(isinstance(v, dict) for v in strat_over.values()):
+        key = f"profiles.{profile}.strategies"
+        raise UserError("must map strategy names to their overrides", file=str(path), key=key,
+                        line=_lines(path).get(key))
     merged = _merge(raw, over)
+    merged["name"] = f"{raw.get('name')}-{profile}"
+    merged["profiles"] = {}
+    if not isinstance(raw.get("strategies"), list):
+        return merged  # let the schema report the bad `strategies`
     names = [s.get("name") for s in raw.get("strategies", []) if isinstance(s, dict)]
     for n in strat_over:
         if n not in names:
             key = f"profiles.{profile}.strategies.{n}"
             raise UserError(f"profile overrides unknown strategy '{n}'", file=str(path), key=key,
                             line=_lines(path).get(key))
-    merged["strategies"] = [_merge(s, strat_over.get(s.get("name"), {})) for s in raw["strategies"]]
-    merged["name"] = f"{raw.get('name')}-{profile}"
-    merged["profiles"] = {}
+    merged["strategies"] = [_merge(s, strat_over.get(s.get("name"), {}))
+                            if isinstance(s, dict) and isinstance(s.get("name"), str) else s
+                            for s in raw["strategies"]]
     return merged
 
 

@@ -8,6 +8,7 @@ in-process on the result. A few subprocess runs prove the real exit code, the ab
 """
 from __future__ import annotations
 
+import copy
 import json
 import os
 import shutil
@@ -60,9 +61,17 @@ def _mutate_tree(tree, path, op, value):
     return tree
 
 
+PROFILE = {"ci": {"model": {"max_new_tokens": 8}, "data": {"limit": {"test": 2}},
+                  "strategies": {"lora": {"training": {"max_steps": 2}}}}}
+
+
+def _base_suite() -> dict:
+    return yaml.safe_load((TINY / "suite.yaml").read_text()) | {"profiles": copy.deepcopy(PROFILE)}
+
+
 @st.composite
 def suite_mutation(draw):
-    raw = yaml.safe_load((TINY / "suite.yaml").read_text())
+    raw = _base_suite()
     path = draw(st.sampled_from(_paths(raw)))
     op = draw(st.sampled_from(["delete", "set", "set", "unknown_key"]))
     return ("suite", _mutate_tree(raw, path, op, draw(values)))
@@ -124,14 +133,15 @@ runner = CliRunner()
 @settings(max_examples=80, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(suite_mutation(), row_mutation(), byte_mutation()),
-                min_size=1, max_size=2))
-def test_mutated_inputs_succeed_or_fail_cleanly(mutations):
+                min_size=1, max_size=2), st.sampled_from([[], ["--profile", "ci"]]))
+def test_mutated_inputs_succeed_or_fail_cleanly(mutations, profile):
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "tiny"
         shutil.copytree(TINY, folder)
+        (folder / "suite.yaml").write_text(yaml.safe_dump(_base_suite(), sort_keys=False))
         for m in mutations:
             _apply(folder, m)
-        res = runner.invoke(app, ["validate", str(folder / "suite.yaml")])
+        res = runner.invoke(app, ["validate", str(folder / "suite.yaml"), *profile])
         assert res.exception is None or isinstance(res.exception, SystemExit), (
             mutations, repr(res.exception))
         assert res.exit_code in (0, 2), (mutations, res.output)
