@@ -152,3 +152,35 @@ def test_killed_run_resumes_to_the_same_results(tmp_path):
         _strip(json.loads((ref_dir / "metrics.json").read_text()))
     decision = lambda r: json.loads(next((r / "killme").glob("*/decision.json")).read_text())
     assert decision(results)["chosen"] == decision(ref_results)["chosen"]
+
+
+class _Echo:
+    """A deterministic stand-in strategy (the model is not what is tested here)."""
+
+    def __init__(self):
+        self.asked: list[list[str]] = []
+
+    def predict(self, queries, bar=None):
+        from harness.strategy import Prediction
+        self.asked.append([q.id for q in queries])
+        return [Prediction(q.id, q.text.upper(), 3, 2, 0.5, len(queries)) for q in queries]
+
+
+def test_predict_stores_each_chunk_and_asks_only_the_rest(tmp_path):
+    from harness import resume
+    from harness.strategy import Query
+    qs = [Query(f"q{i}", f"question {i}") for i in range(7)]
+    first = _Echo()
+    resume.predict(first, qs[:5], None, tmp_path, "test", chunk=3)  # stored: chunks [0-2], [3-4]
+    assert first.asked == [["q0", "q1", "q2"], ["q3", "q4"]]
+    rows = [json.loads(l) for l in (tmp_path / resume.PARTIAL).read_text().splitlines()]
+    assert [r["id"] for r in rows] == ["q0", "q1", "q2", "q3", "q4"]
+    again = _Echo()
+    out = resume.predict(again, qs, None, tmp_path, "test", chunk=3)
+    assert again.asked == [["q5"], ["q6"]]  # only the missing ones, within the fixed chunks
+    assert [p.output for p in out] == [q.text.upper() for q in qs]
+    other = _Echo()
+    resume.predict(other, qs[:2], None, tmp_path, "safety", chunk=3)  # splits are separate
+    assert other.asked == [["q0", "q1"]]
+    resume.finish(tmp_path)
+    assert not (tmp_path / resume.PARTIAL).exists()
