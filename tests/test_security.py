@@ -95,6 +95,9 @@ def test_servers_bind_to_loopback_by_default():
              if p.name in ("host", "address", "bind")}
     assert hosts.get("dashboard") == "127.0.0.1"
     assert set(hosts.values()) == {"127.0.0.1"}, hosts
+    import tomllib  # plain `streamlit run dashboards/app.py` from the repo root, too
+    cfg = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert cfg["server"]["address"] == "127.0.0.1"
 
 
 def test_paths_and_symlinks_cannot_leave_the_suite_folder(tmp_path):
