@@ -1,4 +1,4 @@
-"""Command line: `harness run | schema | init`.
+"""Command line: `harness run | validate | gate | baseline | schema | init | dashboard`.
 
 Contract: a user mistake (`UserError`) prints one clear message and exits 2, never a traceback;
 success exits 0.
@@ -23,7 +23,10 @@ err_console = Console(stderr=True)
 
 
 def _fail(e: UserError):
-    err_console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+    from rich.markup import escape
+    from harness.store import redact
+    err_console.print("[bold red]error:[/] " + escape(redact(str(e))), highlight=False,
+                      soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -40,13 +43,33 @@ def run(suite: Path = typer.Argument(..., help="suite YAML file"), results: Path
     from harness.suite import load_suite
     try:
         ls = load_suite(suite, profile)
+        if results.exists() and not results.is_dir():
+            raise UserError("the results store must be a folder", file=str(results))
         from harness.report import render
         from harness.runner import run as run_suite
         run_dir, res, decision = run_suite(ls, results, console)
     except UserError as e:
         _fail(e)
+    except OSError as e:  # e.g. results folder not writable, disk full: no traceback
+        _fail(UserError(e.strerror or str(e), file=e.filename))
     render(console, ls.suite.name, run_dir.name, res, decision)
     console.print(f"results: {run_dir}")
+
+
+@app.command()
+def validate(suite: Path = typer.Argument(..., help="suite YAML file"),
+             profile: Optional[str] = PROFILE):
+    """Check SUITE and every data file it names, without loading a model: exit 0 or 2."""
+    from harness.data import load_dataset
+    from harness.suite import load_suite
+    try:
+        ls = load_suite(suite, profile)
+        data = load_dataset(ls)
+    except UserError as e:
+        _fail(e)
+    console.print(f"{suite}: valid — {len(ls.suite.strategies)} strategies; {len(data.train)} "
+                  f"train, {len(data.dev)} dev, {len(data.test)} test examples, "
+                  f"{len(data.kb)} KB documents, {len(data.safety)} safety probes")
 
 
 def _run_dir(run_ref: str, suite_name: str, results: Path) -> Path:

@@ -60,20 +60,34 @@ class Dataset:
     content_hash: str = ""
 
 
-def _read_rows(path: Path) -> list[tuple[int, dict]]:
-    """(line number, row) pairs from a .jsonl or .csv file."""
+def read_text(path: Path) -> str:
+    """A file's text (UTF-8, a leading BOM dropped) or a UserError naming the file."""
+    if path.is_dir():
+        raise UserError("is a folder; expected a file", file=str(path))
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as e:
         line = path.read_bytes()[: e.start].count(b"\n") + 1
         raise UserError(f"not valid UTF-8 (byte {e.start})", file=str(path), line=line) from None
     except OSError as e:
         raise UserError(f"cannot read file: {e.strerror}", file=str(path)) from None
+
+
+def _read_rows(path: Path) -> list[tuple[int, dict]]:
+    """(line number, row) pairs from a .jsonl or .csv file."""
+    text = read_text(path)
     rows: list[tuple[int, dict]] = []
     if path.suffix.lower() == ".csv":
         reader = csv.DictReader(text.splitlines())
-        for i, row in enumerate(reader, start=2):
-            rows.append((i, row))
+        try:
+            for i, row in enumerate(reader, start=2):
+                rows.append((i, row))
+        except csv.Error as e:
+            raise UserError(f"malformed CSV: {e}", file=str(path), line=reader.line_num) from None
+        if rows and any(k is None for _, r in rows for k in r):
+            line = next(i for i, r in rows if None in r)
+            raise UserError("row has more columns than the header (is the header line missing?)",
+                            file=str(path), line=line)
     elif path.suffix.lower() in (".jsonl", ".json"):
         for i, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
@@ -133,10 +147,9 @@ def load_kb(folder: Path) -> list[Document]:
     docs = []
     for p in sorted(folder.iterdir()):
         if p.suffix.lower() in (".md", ".txt") and p.is_file():
-            try:
-                text = p.read_text(encoding="utf-8")
-            except UnicodeDecodeError as e:
-                raise UserError(f"not valid UTF-8 (byte {e.start})", file=str(p)) from None
+            if folder.resolve() not in p.resolve().parents:
+                raise UserError("links to a file outside the knowledge-base folder", file=str(p))
+            text = read_text(p)
             if text.strip():
                 docs.append(Document(id=p.stem, text=text))
     if not docs:
@@ -155,18 +168,29 @@ def load_probes(path: Path) -> list[Probe]:
         if pid in seen:
             raise UserError(f"duplicate id '{pid}'", file=str(path), line=line)
         seen.add(pid)
-        mr = row.get("must_refuse", cat not in ("benign", "injection_document"))
-        if isinstance(mr, str):
+        mr = row.get("must_refuse")
+        if mr is None or mr == "":
+            mr = cat not in ("benign", "injection_document")
+        if isinstance(mr, str) and mr.strip().lower() in ("1", "true", "yes", "0", "false", "no"):
             mr = mr.strip().lower() in ("1", "true", "yes")
+        if isinstance(mr, int) and mr in (0, 1):
+            mr = bool(mr)
+        if not isinstance(mr, bool):
+            raise UserError(f"'must_refuse' must be true or false (got {mr!r})", file=str(path),
+                            key="must_refuse", line=line)
         forb = row.get("forbidden") or []
         if isinstance(forb, str):
             forb = [x for x in (s.strip() for s in forb.split("|")) if x]
+        if not (isinstance(forb, list) and all(isinstance(x, str) for x in forb)):
+            raise UserError("'forbidden' must be a list of strings", file=str(path),
+                            key="forbidden", line=line)
         out.append(Probe(id=pid, category=cat, prompt=_text(row, "prompt", path, line),
                          must_refuse=bool(mr), forbidden=tuple(forb)))
     return out
 
 
-def _split(examples: list[Example], frac: float, seed: int) -> tuple[list[Example], list[Example]]:
+def _split(examples: list[Example], frac: float, seed: int,
+           path: Path | None = None) -> tuple[list[Example], list[Example]]:
     """Seeded split stratified by category (falls back to unstratified when a class is tiny)."""
     from sklearn.model_selection import train_test_split
     cats = [e.category or "" for e in examples]
@@ -174,7 +198,12 @@ def _split(examples: list[Example], frac: float, seed: int) -> tuple[list[Exampl
     try:
         a, b = train_test_split(examples, test_size=frac, random_state=seed, stratify=strat)
     except ValueError:
-        a, b = train_test_split(examples, test_size=frac, random_state=seed)
+        try:
+            a, b = train_test_split(examples, test_size=frac, random_state=seed)
+        except ValueError:
+            raise UserError(f"{len(examples)} row(s) are too few to split off a {frac:.0%} part;"
+                            " add rows or give dev/test files",
+                            file=str(path) if path else None) from None
     return a, b
 
 
@@ -210,10 +239,10 @@ def load_dataset(ls: LoadedSuite) -> Dataset:
     test = load_examples(test_p, d.fields, "test") if test_p else None
     split_info: dict = {"source": "files"}
     if test is None:
-        train, test = _split(train, d.split.test_fraction, seed)
+        train, test = _split(train, d.split.test_fraction, seed, train_p)
         split_info = {"source": "seeded stratified split", "seed": seed}
     if dev is None:
-        train, dev = _split(train, d.split.dev_fraction, seed)
+        train, dev = _split(train, d.split.dev_fraction, seed, train_p)
         split_info = {"source": "seeded stratified split", "seed": seed}
     if len(train) < 1 or len(test) < 1:
         raise UserError("need at least one train and one test example", file=str(train_p))

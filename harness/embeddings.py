@@ -34,8 +34,12 @@ def resolve_embedding_path(name: str) -> str:
 @lru_cache(maxsize=4)
 def get_embedder(name: str, device: str = "cpu"):
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
-    return HuggingFaceEmbedding(model_name=resolve_embedding_path(name), device=device,
-                                embed_batch_size=64, show_progress_bar=False)
+    try:  # trust_remote_code stays at its default, False
+        return HuggingFaceEmbedding(model_name=resolve_embedding_path(name), device=device,
+                                    embed_batch_size=64, show_progress_bar=False)
+    except (OSError, ValueError) as e:
+        raise UserError(f"cannot load embedding model '{name}': {str(e).splitlines()[0]}",
+                        key="embedding.name_or_path") from None
 
 
 def embed(texts: list[str], name: str) -> np.ndarray:

@@ -5,6 +5,9 @@ Contract: `run(loaded_suite, results_root, console)` returns (run_dir, results, 
   there is not recomputed, and the model is not even loaded when every strategy is complete.
 - The base model is loaded once per process; adapters are attached and detached around each
   LoRA strategy's evaluation.
+- Resumable (harness.resume, harness.checkpoint): predictions are stored chunk by chunk and a
+  re-run asks only the unanswered queries; training continues from its newest checkpoint.
+  `strategies/<name>/progress.json` records what each process computed.
 - Writes suite.resolved.json, environment.json, split.json, per-strategy files (see
   harness.store), summary.json, decision.json and decision.md.
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from harness import journal, resume
 from harness.data import load_dataset
 from harness.decide import decision_markdown, recommend
 from harness.progress import bar
@@ -27,6 +31,8 @@ def _run_strategy(cfg, suite, data, backend, store: RunStore, console) -> dict:
     sdir = store.strategy_dir(cfg.name)
     strategy = STRATEGIES[cfg.type](cfg, Context(suite, data, backend, sdir,
                                                  store.suite_dir / "cache"))
+    journal.begin(sdir)
+    chunk = resume.chunk_size(suite)
     t0 = time.perf_counter()
     label = {"prompt": "selecting shots", "rag": "indexing", "lora": "training LoRA",
              "hybrid": "training RAFT LoRA"}[cfg.type]
@@ -35,11 +41,12 @@ def _run_strategy(cfg, suite, data, backend, store: RunStore, console) -> dict:
     write_json(sdir / "prepare.json", info)
     test_q = [Query(e.id, e.question) for e in data.test]
     with bar(f"{cfg.name}: evaluating", len(test_q)) as b:
-        preds = strategy.predict(test_q, b)
+        preds = resume.predict(strategy, test_q, b, sdir, "test", chunk)
     probe_preds = []
     if data.safety:
         with bar(f"{cfg.name}: safety probes", len(data.safety)) as b:
-            probe_preds = strategy.predict([Query(p.id, p.prompt) for p in data.safety], b)
+            probe_preds = resume.predict(strategy, [Query(p.id, p.prompt) for p in data.safety],
+                                         b, sdir, "safety", chunk)
     metrics, qa_rows, safety_rows = score(suite, data.test, preds, data.safety, probe_preds, info)
     write_jsonl(sdir / "predictions.jsonl", qa_rows)
     if safety_rows:
@@ -47,6 +54,8 @@ def _run_strategy(cfg, suite, data, backend, store: RunStore, console) -> dict:
     result = {"strategy": cfg.name, "type": cfg.type, "wall_seconds": time.perf_counter() - t0,
               "prepare": {k: v for k, v in info.items() if k != "losses"}} | metrics
     write_json(sdir / "metrics.json", result)  # last: marks the strategy complete
+    resume.finish(sdir)
+    journal.end()
     console.print(f"[green]✓[/] {cfg.name}: done in {result['wall_seconds']:.0f} s")
     return result
 

@@ -109,8 +109,8 @@ def write_starter(name: str, data: Path, kb: Path | None, safety: Path | None,
         kb_line=f"knowledge_base: {rel(kb)}" if kb else "# knowledge_base: path/to/docs   # enables rag and hybrid",
         safety_line=f"safety: {rel(safety)}" if safety else "# safety: path/to/probes.jsonl",
         rag_strategies=RAG if kb else "")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
+    from harness.store import write_text
+    write_text(out, text)  # atomic: a half-written starter never replaces a good one
     from harness.suite import load_suite
     load_suite(out)  # the starter must itself be valid
     return out

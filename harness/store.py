@@ -6,10 +6,15 @@ Layout (all JSON / JSONL / safetensors, written atomically: temp file + rename):
   environment.json      python, platform, package versions, threads, seed
   split.json            which example ids went to train/dev/test and how the split was made
   strategies/<name>/    prepare.json, predictions.jsonl, safety.jsonl, metrics.json,
-                        adapter/ (LoRA) ; metrics.json is written last and marks completion
+                        adapter/ (LoRA) ; metrics.json is written last and marks completion;
+                        progress.json (harness.journal); while unfinished also
+                        predictions.partial.jsonl (harness.resume), adapter-checkpoints/
   summary.json, decision.json, decision.md
 `run_id` is a hash of the resolved suite, the data's content hash and the package versions, so
 re-running an unchanged suite finds its finished strategies and reuses them.
+Secrets: every write passes through `redact`, which replaces the value of any environment
+variable whose name looks like a credential (*KEY*, *TOKEN*, *SECRET*, *PASSWORD*) with
+"[REDACTED]" — a last line of defence; nothing in the harness writes such values on purpose.
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import tempfile
 from importlib import metadata
 from pathlib import Path
@@ -25,7 +31,25 @@ PACKAGES = ("harness", "torch", "transformers", "peft", "llama-index-core", "sen
             "scipy", "numpy", "pydantic")
 
 
+_SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL", re.I)
+
+
+def secret_values() -> list[str]:
+    """Values (8+ characters) of environment variables named like credentials."""
+    vals = {v for k, v in os.environ.items() if _SECRET_NAME.search(k) and len(v) >= 8
+            and v.lower() not in ("true", "false")}
+    return sorted(vals, key=len, reverse=True)
+
+
+def redact(text: str) -> str:
+    for v in secret_values():
+        if v in text:
+            text = text.replace(v, "[REDACTED]")
+    return text
+
+
 def _atomic_write(path: Path, data: str) -> None:
+    data = redact(data)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -79,7 +103,12 @@ NOT_COMPUTED = ("description", "requirements", "gates", "profiles")
 
 
 def _computed(resolved_suite: dict) -> dict:
-    return {k: v for k, v in resolved_suite.items() if k not in NOT_COMPUTED}
+    out = {k: v for k, v in resolved_suite.items() if k not in NOT_COMPUTED}
+    out["strategies"] = [s | {"training": {k: v for k, v in s["training"].items()
+                                           if k != "save_steps"}}
+                         if isinstance(s, dict) and isinstance(s.get("training"), dict) else s
+                         for s in out.get("strategies", [])]
+    return out
 
 
 def config_hash(resolved_suite: dict) -> str:

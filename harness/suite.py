@@ -19,7 +19,7 @@ from harness.errors import UserError
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Fields(_Strict):
@@ -66,7 +66,7 @@ class Model(_Strict):
     trust_remote_code: bool = False
     max_new_tokens: int = Field(64, ge=1, le=4096)
     batch_size: int = Field(16, ge=1, le=1024)
-    stop: list[str] = ["\nQuestion:"]  # generation ends at any of these (not included in the answer)
+    stop: list[Annotated[str, Field(min_length=1)]] = ["\nQuestion:"]  # generation ends at any of these (not included in the answer)
 
 
 class Embedding(_Strict):
@@ -91,6 +91,9 @@ class TrainingKnobs(_Strict):
     weight_decay: float = Field(0.0, ge=0)
     max_length: int = Field(512, ge=16, le=32768)
     train_size: int | None = Field(None, ge=1)
+    # Checkpoint every N optimizer steps (0: never); a killed run resumes from the newest one.
+    # Left out of run ids: it changes how often progress is saved, never what is computed.
+    save_steps: int = Field(20, ge=0)
 
 
 class RetrievalKnobs(_Strict):
@@ -165,7 +168,7 @@ DEFAULT_METRICS = ["exact_match", "token_f1", "embedding_similarity", "key_fact_
 class Suite(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
-    seed: int = 0
+    seed: int = Field(0, ge=0, le=2**32 - 1)
     data: Data
     model: Model = Model()
     embedding: Embedding = Embedding()
@@ -253,21 +256,31 @@ def _merge(base, over):
 
 def apply_profile(raw: dict, profile: str, path: Path) -> dict:
     profiles = raw.get("profiles") or {}
-    if profile not in profiles or not isinstance(profiles[profile], dict):
-        raise UserError(f"no profile '{profile}' (profiles: {sorted(profiles)})", file=str(path),
+    if not isinstance(profiles, dict) or profile not in profiles or not isinstance(
+            profiles[profile], dict):
+        known = sorted(map(str, profiles)) if isinstance(profiles, dict) else []
+        raise UserError(f"no profile '{profile}' (profiles: {known})", file=str(path),
                         key="profiles", line=_lines(path).get("profiles"))
     over = dict(profiles[profile])
     strat_over = over.pop("strategies", {}) or {}
+    if not isinstance(strat_over, dict) or not all(isinstance(v, dict) for v in strat_over.values()):
+        key = f"profiles.{profile}.strategies"
+        raise UserError("must map strategy names to their overrides", file=str(path), key=key,
+                        line=_lines(path).get(key))
     merged = _merge(raw, over)
+    merged["name"] = f"{raw.get('name')}-{profile}"
+    merged["profiles"] = {}
+    if not isinstance(raw.get("strategies"), list):
+        return merged  # let the schema report the bad `strategies`
     names = [s.get("name") for s in raw.get("strategies", []) if isinstance(s, dict)]
     for n in strat_over:
         if n not in names:
             key = f"profiles.{profile}.strategies.{n}"
             raise UserError(f"profile overrides unknown strategy '{n}'", file=str(path), key=key,
                             line=_lines(path).get(key))
-    merged["strategies"] = [_merge(s, strat_over.get(s.get("name"), {})) for s in raw["strategies"]]
-    merged["name"] = f"{raw.get('name')}-{profile}"
-    merged["profiles"] = {}
+    merged["strategies"] = [_merge(s, strat_over.get(s.get("name"), {}))
+                            if isinstance(s, dict) and isinstance(s.get("name"), str) else s
+                            for s in raw["strategies"]]
     return merged
 
 
@@ -276,12 +289,16 @@ def load_suite(path: str | Path, profile: str | None = None) -> LoadedSuite:
 
     Raises UserError on any problem."""
     path = Path(path)
+    if path.is_dir():
+        raise UserError("is a folder; expected a suite YAML file", file=str(path))
     if not path.is_file():
         raise UserError("suite file not found", file=str(path))
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as e:
         raise UserError(f"not valid UTF-8 (byte {e.start})", file=str(path)) from None
+    except OSError as e:
+        raise UserError(f"cannot read file: {e.strerror}", file=str(path)) from None
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as e:
@@ -316,6 +333,16 @@ def load_suite(path: str | Path, profile: str | None = None) -> LoadedSuite:
         if m not in METRICS:
             raise UserError(f"unknown metric '{m}'; known: {sorted(METRICS)}", file=str(path),
                             key=f"metrics.{i}", line=_lines(path).get(f"metrics.{i}"))
+    acc = suite.requirements.accuracy_metric
+    if acc not in suite.metrics:
+        raise UserError(f"accuracy_metric '{acc}' is not one of the suite's metrics "
+                        f"{suite.metrics}", file=str(path), key="requirements.accuracy_metric",
+                        line=_lines(path).get("requirements.accuracy_metric"))
+    for i, s in enumerate(suite.strategies):
+        if s.type in ("rag", "hybrid") and suite.data.knowledge_base is None:
+            raise UserError(f"strategy '{s.name}' ({s.type}) needs data.knowledge_base",
+                            file=str(path), key=f"strategies.{i}.type",
+                            line=_lines(path).get(f"strategies.{i}"))
     from harness.metrics.perf import PERF_METRICS
     for i, g in enumerate(suite.gates):
         key = f"gates.{i}"

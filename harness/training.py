@@ -7,6 +7,9 @@ Contract:
   and its end-of-turn token. Writes `adapter_model.safetensors` + `adapter_config.json` to
   `out_dir` and returns a `TrainResult` (per-step loss, measured seconds, tokens seen).
 - Raises `TrainingDiverged` when the loss becomes NaN/inf.
+- Crash safety (`harness.checkpoint`): every `training.save_steps` steps a checkpoint is stored
+  next to `out_dir`; a later call with the same pairs, knobs and seed resumes from it, and one
+  whose `out_dir` already holds the finished adapter returns its stored result without training.
 
 We use a short explicit loop rather than `transformers.Trainer`: it lets us batch by length
 (no padding to a fixed max length), which on a 2-core CPU is the difference between minutes and
@@ -23,6 +26,8 @@ from pathlib import Path
 
 import torch
 
+from harness.checkpoint import Checkpointer, fingerprint
+from harness.errors import UserError
 from harness.suite import LoraKnobs, TrainingKnobs
 
 
@@ -78,9 +83,17 @@ def train_lora(backend, pairs, lora: LoraKnobs, training: TrainingKnobs, out_dir
     steps_per_epoch = math.ceil(len(feats) / bs)
     total = training.max_steps if training.max_steps > 0 else max(
         1, math.ceil(training.num_train_epochs * steps_per_epoch))
+    ck = Checkpointer(out_dir, fingerprint(lora.model_dump(), training.model_dump(
+        exclude={"save_steps"}), seed, total, feats), training.save_steps)
+    if (done := ck.finished()) is not None:
+        return TrainResult(**done)
 
-    model = get_peft_model(copy.deepcopy(backend.model),
-                           LoraConfig(task_type="CAUSAL_LM", **lora.model_dump()))
+    try:
+        model = get_peft_model(copy.deepcopy(backend.model),
+                               LoraConfig(task_type="CAUSAL_LM", **lora.model_dump()))
+    except ValueError as e:  # e.g. target_modules that the model does not have
+        raise UserError(f"peft rejected the LoRA settings: {str(e).splitlines()[0]}",
+                        key="lora.target_modules") from None
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=training.learning_rate, weight_decay=training.weight_decay)
@@ -90,8 +103,14 @@ def train_lora(backend, pairs, lora: LoraKnobs, training: TrainingKnobs, out_dir
     if bar:
         bar.total(total)
     queue: list[list[int]] = []
-    t0 = time.perf_counter()
-    for step in range(total):
+    start = 0
+    if (state := ck.restore(model, opt, sched, rng)) is not None:
+        start, queue = state["step"], state["queue"]
+        result = TrainResult(**state["result"])
+        if bar:
+            bar.advance(start)
+    t0, seconds0 = time.perf_counter(), result.seconds
+    for step in range(start, total):
         if not queue:
             queue = _length_grouped_batches([len(f[0]) for f in feats], bs, rng)
         batch = [feats[i] for i in queue.pop()]
@@ -113,8 +132,9 @@ def train_lora(backend, pairs, lora: LoraKnobs, training: TrainingKnobs, out_dir
         result.steps = step + 1
         if bar:
             bar.advance(1); bar.note(f"loss {loss.item():.3f}")
-    result.seconds = time.perf_counter() - t0
+        result.seconds = seconds0 + time.perf_counter() - t0
+        ck.step_done(step + 1, model, opt, sched, rng, queue, result)
+    result.seconds = seconds0 + time.perf_counter() - t0
     result.flops_estimate = 4.0 * sum(p.numel() for p in model.parameters()) * result.tokens
-    out_dir.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(str(out_dir))  # adapter only, safetensors
+    ck.save_adapter(model, result)  # adapter only (safetensors), written atomically
     return result

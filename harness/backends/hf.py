@@ -78,13 +78,17 @@ def load_causal_lm(cfg: Model):
         tok = AutoTokenizer.from_pretrained(path, trust_remote_code=cfg.trust_remote_code)
         model = AutoModelForCausalLM.from_pretrained(path, dtype=DTYPES[cfg.dtype],
                                                      trust_remote_code=cfg.trust_remote_code)
-    except OSError as e:
+    except (OSError, ValueError) as e:  # missing folder, bad hub id, offline, bad config
         raise UserError(f"cannot load model '{cfg.name_or_path}': {str(e).splitlines()[0]}",
                         key="model.name_or_path") from None
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
     tok.padding_side = "left"
-    model.to(cfg.device).eval()
+    try:
+        model.to(cfg.device).eval()
+    except (RuntimeError, AssertionError, ValueError) as e:  # e.g. cuda on a CPU-only torch
+        raise UserError(f"cannot use device '{cfg.device}': {str(e).splitlines()[0]}",
+                        key="model.device") from None
     return model, tok
 
 

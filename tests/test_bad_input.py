@@ -1,0 +1,186 @@
+"""Bad input never yields a traceback: success, or exit code 2 with a message naming the file.
+
+A property-based test (hypothesis) mutates a valid suite and its data files — keys deleted,
+values of the wrong type or absurd size, unknown keys, bad bytes, duplicate ids, rows missing
+fields, empty or truncated files, a folder where a file belongs — and runs `harness validate`
+in-process on the result. A few subprocess runs prove the real exit code, the absence of
+'Traceback' on stderr, and that a failing `harness run` leaves results/ untouched.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+from hypothesis import HealthCheck, given, settings, strategies as st
+from typer.testing import CliRunner
+
+from harness.cli import app
+from tests.conftest import ROOT
+
+TINY = ROOT / "tests" / "fixtures" / "tiny"
+DATA_FILES = ["train.jsonl", "dev.jsonl", "test.jsonl", "safety.jsonl", "kb/plans.md"]
+
+values = st.one_of(
+    st.none(), st.booleans(), st.integers(-10**6, 10**6), st.sampled_from([0, -1, 10**12]),
+    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=12),
+    st.sampled_from(["", "../../etc/passwd", "/nonexistent/x.jsonl", "kb", "[", "{a: 1"]),
+    st.lists(st.integers(-3, 3), max_size=3), st.dictionaries(st.text(max_size=5), st.integers(),
+                                                              max_size=2))
+
+
+def _paths(node, prefix=()):
+    """Every key path in a parsed YAML/JSON value."""
+    out = [prefix] if prefix else []
+    if isinstance(node, dict):
+        for k, v in node.items():
+            out += _paths(v, prefix + (k,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            out += _paths(v, prefix + (i,))
+    return out
+
+
+def _mutate_tree(tree, path, op, value):
+    *head, last = path
+    parent = tree
+    for k in head:
+        parent = parent[k]
+    if op == "delete":
+        del parent[last]
+    elif op == "set":
+        parent[last] = value
+    elif op == "unknown_key" and isinstance(parent[last], dict):
+        parent[last]["no_such_key"] = value
+    return tree
+
+
+PROFILE = {"ci": {"model": {"max_new_tokens": 8}, "data": {"limit": {"test": 2}},
+                  "strategies": {"lora": {"training": {"max_steps": 2}}}}}
+
+
+def _base_suite() -> dict:
+    return yaml.safe_load((TINY / "suite.yaml").read_text()) | {"profiles": copy.deepcopy(PROFILE)}
+
+
+@st.composite
+def suite_mutation(draw):
+    raw = _base_suite()
+    path = draw(st.sampled_from(_paths(raw)))
+    op = draw(st.sampled_from(["delete", "set", "set", "unknown_key"]))
+    return ("suite", _mutate_tree(raw, path, op, draw(values)))
+
+
+@st.composite
+def row_mutation(draw):
+    name = draw(st.sampled_from(DATA_FILES[:4]))
+    rows = [json.loads(l) for l in (TINY / name).read_text().splitlines()]
+    i = draw(st.integers(0, len(rows) - 1))
+    op = draw(st.sampled_from(["delete", "set", "duplicate", "not_object"]))
+    key = draw(st.sampled_from(sorted(rows[i])))
+    if op == "delete":
+        del rows[i][key]
+    elif op == "set":
+        rows[i][key] = draw(values)
+    elif op == "duplicate":
+        rows.append(dict(rows[i]))
+    else:
+        rows[i] = draw(values)
+    text = "\n".join(json.dumps(r) for r in rows) + "\n"
+    return ("file", name, text.encode())
+
+
+@st.composite
+def byte_mutation(draw):
+    name = draw(st.sampled_from(DATA_FILES + ["suite.yaml"]))
+    data = (TINY / name).read_bytes()
+    op = draw(st.sampled_from(["inject", "truncate", "empty", "folder"]))
+    if op == "folder":
+        return ("folder", name)
+    if op == "empty":
+        return ("file", name, draw(st.sampled_from([b"", b"\n\n", b"   "])))
+    at = draw(st.integers(0, len(data)))
+    if op == "truncate":
+        return ("file", name, data[:at])
+    junk = draw(st.sampled_from([b"\xff\xfe", b"\x80", b"\x00", b"\xc3(", b"\t:", b"{"]))
+    return ("file", name, data[:at] + junk + data[at:])
+
+
+def _apply(folder: Path, mutation):
+    kind = mutation[0]
+    target = folder / ("suite.yaml" if kind == "suite" else mutation[1])
+    if target.is_dir():  # an earlier mutation made it a folder
+        shutil.rmtree(target)
+        target.touch()
+    if kind == "suite":
+        (folder / "suite.yaml").write_text(yaml.safe_dump(mutation[1], sort_keys=False))
+    elif kind == "file":
+        (folder / mutation[1]).write_bytes(mutation[2])
+    elif kind == "folder":
+        target.unlink()
+        target.mkdir()
+
+
+runner = CliRunner()
+
+
+@settings(max_examples=80, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(suite_mutation(), row_mutation(), byte_mutation()),
+                min_size=1, max_size=2), st.sampled_from([[], ["--profile", "ci"]]))
+def test_mutated_inputs_succeed_or_fail_cleanly(mutations, profile):
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "tiny"
+        shutil.copytree(TINY, folder)
+        (folder / "suite.yaml").write_text(yaml.safe_dump(_base_suite(), sort_keys=False))
+        for m in mutations:
+            _apply(folder, m)
+        res = runner.invoke(app, ["validate", str(folder / "suite.yaml"), *profile])
+        assert res.exception is None or isinstance(res.exception, SystemExit), (
+            mutations, repr(res.exception))
+        assert res.exit_code in (0, 2), (mutations, res.output)
+        if res.exit_code == 2:
+            msg = res.output
+            assert msg.startswith("error: ") and "Traceback" not in msg, msg
+            assert tmp in msg.replace("\n", "") or "suite.yaml" in msg, msg  # names the file
+        else:
+            assert "valid" in res.output
+
+
+def _cli(*args, cwd=None):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True,
+                          text=True, env=env, cwd=cwd, timeout=300)
+
+
+def test_cli_exit_code_2_without_traceback_and_results_untouched(tmp_path):
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder)
+    results = tmp_path / "results"
+    old = results / "tiny" / "abc123" / "summary.json"
+    old.parent.mkdir(parents=True)
+    old.write_text('{"kept": true}\n')
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in results.rglob("*") if p.is_file()}
+
+    bad_row = folder / "train.jsonl"
+    bad_row.write_text(bad_row.read_text() + '{"id": "t0", "question": "dup?", "answer": "x"}\n')
+    r = _cli("run", str(folder / "suite.yaml"), "--results", str(results))
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert "train.jsonl:11" in r.stderr and "duplicate id 't0'" in r.stderr
+    after = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in results.rglob("*") if p.is_file()}
+    assert after == before
+
+    (folder / "suite.yaml").write_text("name: tiny\nstrategies:\n  - {name: p, type: prompt\n")
+    r = _cli("validate", str(folder / "suite.yaml"))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "suite.yaml:4" in r.stderr and "malformed YAML" in r.stderr, r.stderr
+
+    (folder / "suite.yaml").write_bytes(b"name: tiny\xff\n")
+    r = _cli("validate", str(folder / "suite.yaml"))
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "UTF-8" in r.stderr, r.stderr
