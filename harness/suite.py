@@ -317,15 +317,17 @@ def _inherit_model(raw: dict) -> dict:
     """A strategy's `model:` overrides the suite's key by key; across backends (local -> API)
     only the generation knobs are inherited, so both answer under the same limits."""
     base = raw.get("model") if isinstance(raw.get("model"), dict) else {}
+    if not isinstance(raw.get("strategies"), list):
+        return raw  # validation reports it
     out = []
-    for s in raw.get("strategies") or []:
+    for s in raw["strategies"]:
         if isinstance(s, dict) and isinstance(s.get("model"), dict):
             same = s["model"].get("backend", "hf") == base.get("backend", "hf")
             inherited = base if same else {k: v for k, v in base.items()
                                            if k in ("max_new_tokens", "stop")}
             s = s | {"model": _merge(inherited, s["model"])}
         out.append(s)
-    return raw | {"strategies": out} if "strategies" in raw else raw
+    return raw | {"strategies": out}
 
 
 def load_suite(path: str | Path, profile: str | None = None) -> LoadedSuite:

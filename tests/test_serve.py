@@ -48,7 +48,8 @@ def tiny_run(tmp_path_factory):
     d = tmp_path_factory.mktemp("serve")
     raw = _tiny_raw()
     raw["strategies"] = [s for s in raw["strategies"] if s["type"] != "lora"]
-    raw["strategies"][-1]["training"] = {"max_steps": 2, "per_device_train_batch_size": 2}
+    raw["strategies"][-1]["training"] = {"max_steps": 2, "per_device_train_batch_size": 2,
+                                         "max_length": 160}  # cheap: the adapter only has to exist
     (d / "suite.yaml").write_text(yaml.safe_dump(raw))
     run_dir, _, _ = run(load_suite(d / "suite.yaml"), d / "results", Console(file=io.StringIO()))
     return run_dir
