@@ -265,4 +265,7 @@ def serve(run_dir: Path, name: str, host: str, port: int, raw: bool, api_key: st
         app = create_app(served, api_key)
         console.print(f"serving '{name}' of {run_dir} at http://{host}:{port}/v1 "
                       f"(model id '{served.model_id}'{', raw messages' if raw else ''})")
+        if host not in ("127.0.0.1", "localhost", "::1") and api_key is None:
+            console.print(f"[yellow]warning:[/] listening on {host} without --api-key-env: "
+                          "anyone who can reach this port can use the model")
         uvicorn.run(app, host=host, port=port, log_level="warning")
