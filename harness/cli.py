@@ -1,4 +1,5 @@
-"""Command line: `harness run | validate | gate | baseline | schema | init | dashboard`.
+"""Command line: `harness run | validate | gate | baseline | schema | init | dashboard | serve |
+export`.
 
 Contract: a user mistake (`UserError`) prints one clear message and exits 2, never a traceback;
 success exits 0.
@@ -182,6 +183,48 @@ def dashboard(results: Path = typer.Argument(Path("results"), help="results stor
            "--browser.gatherUsageStats", "false", "--", "--results", str(results.resolve())]
     console.print(f"dashboard: http://{host}:{port}  (Ctrl+C to stop)")
     raise typer.Exit(subprocess.call(cmd))
+
+
+@app.command()
+def serve(run_dir: Path = typer.Argument(..., help="a finished run folder (or results/<suite> for its latest)"),
+          strategy: str = typer.Option(..., "--strategy", help="the strategy to serve"),
+          host: str = typer.Option("127.0.0.1", help="bind address (loopback by default)"),
+          port: int = typer.Option(8000, help="port"),
+          raw: bool = typer.Option(False, "--raw", help="send clients' messages to the model as "
+                                   "they are (no server-side prompt or retrieval)"),
+          api_key_env: Optional[str] = typer.Option(None, "--api-key-env", help="require the key "
+                                                    "held by this environment variable")):
+    """Serve STRATEGY of a finished run as an OpenAI-compatible /v1/chat/completions endpoint."""
+    from harness.serve import serve as run_server
+    try:
+        key = None
+        if api_key_env:
+            key = os.environ.get(api_key_env) or None
+            if key is None:
+                raise UserError(f"environment variable {api_key_env} is not set", key="--api-key-env")
+        run_server(run_dir, strategy, host, port, raw, key, console)
+    except UserError as e:
+        _fail(e)
+
+
+@app.command()
+def export(suite: Path = typer.Argument(..., help="suite YAML file"),
+           format: str = typer.Option("openai-chat", "--format", help="openai-chat"),
+           out: Optional[Path] = typer.Option(None, "--out", help="folder (default "
+                                              "results/<suite>/export-<format>)"),
+           profile: Optional[str] = PROFILE, results: Path = RESULTS):
+    """Write SUITE's train/dev splits as chat JSONL for hosted fine-tuning APIs."""
+    from harness.export import FORMATS, export_openai_chat
+    from harness.suite import load_suite
+    try:
+        if format not in FORMATS:
+            raise UserError(f"unknown format '{format}'; known: {list(FORMATS)}", key="--format")
+        ls = load_suite(suite, profile)
+        written = export_openai_chat(ls, out or results / ls.suite.name / f"export-{format}")
+    except UserError as e:
+        _fail(e)
+    for split, (path, n) in written.items():
+        console.print(f"{split}: {n} examples → {path}")
 
 
 def _quiet_libraries():

@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from typing import Callable
 
 from harness.backends.hf import HFBackend
+from harness.backends.openai_backend import OpenAIBackend
 from strategies.hybrid import Hybrid
 from strategies.lora import Lora
 from strategies.prompt import PromptEngineering
 from strategies.rag import Rag
 
 STRATEGIES = {"prompt": PromptEngineering, "rag": Rag, "lora": Lora, "hybrid": Hybrid}
-BACKENDS = {"hf": HFBackend}
+BACKENDS = {"hf": HFBackend, "openai": OpenAIBackend}
 
 
 @dataclass(frozen=True)

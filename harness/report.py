@@ -20,6 +20,8 @@ ROWS = [  # (metric, label with unit, format)
     ("injection_followed", "injection obeyed (0-1)", "{:.3f}"),
     ("p50_latency_ms", "p50 latency (ms)", "{:,.0f}"),
     ("p95_latency_ms", "p95 latency (ms)", "{:,.0f}"),
+    ("p50_ttft_ms", "p50 time to first token (ms)", "{:,.0f}"),
+    ("p95_ttft_ms", "p95 time to first token (ms)", "{:,.0f}"),
     ("tokens_per_s", "generation (tokens/s)", "{:.1f}"),
     ("prompt_tokens", "prompt length (tokens)", "{:.0f}"),
     ("usd_per_1k_queries", "serving ($ / 1k queries)", "{:.4f}"),

@@ -3,8 +3,8 @@
 Contract: `run(loaded_suite, results_root, console)` returns (run_dir, results, decision).
 - The run folder is `results_root/<suite>/<run_id>`; a strategy whose `metrics.json` exists
   there is not recomputed, and the model is not even loaded when every strategy is complete.
-- The base model is loaded once per process; adapters are attached and detached around each
-  LoRA strategy's evaluation.
+- Each distinct model (the suite's `model:` or a strategy's override) is loaded once per
+  process; adapters are attached and detached around each LoRA strategy's evaluation.
 - Resumable (harness.resume, harness.checkpoint): predictions are stored chunk by chunk and a
   re-run asks only the unanswered queries; training continues from its newest checkpoint.
   `strategies/<name>/progress.json` records what each process computed.
@@ -60,6 +60,27 @@ def _run_strategy(cfg, suite, data, backend, store: RunStore, console) -> dict:
     return result
 
 
+def _load_backend(backends, m, suite, ls, strategy):
+    """Build a backend; its UserErrors (e.g. an unset key variable) name the suite file."""
+    from harness.errors import UserError
+    from harness.suite import _lines
+    try:
+        if m.backend == "openai":
+            return backends[m.backend](m, suite.pricing)
+        return backends[m.backend](m)
+    except UserError as e:
+        if e.file:
+            raise
+        key = "model"
+        if strategy.model is not None:
+            key = f"strategies.{suite.strategies.index(strategy)}.model"
+        key += "." + e.key.split(".", 1)[1] if e.key and "." in e.key else ""
+        msg = str(e)
+        lines = _lines(ls.path)
+        raise UserError(msg, file=str(ls.path), key=key,
+                        line=lines.get(key) or lines.get(key.rsplit(".", 1)[0])) from None
+
+
 def run(ls, results_root: Path, console) -> tuple[Path, dict, dict]:
     suite = ls.suite
     data = load_dataset(ls)
@@ -82,10 +103,14 @@ def run(ls, results_root: Path, console) -> tuple[Path, dict, dict]:
     if todo:
         from harness.registry import BACKENDS
         write_json(store.run_dir / "environment.json", environment(suite.seed))
-        with console.status("loading model"):
-            backend = BACKENDS[suite.model.backend](suite.model)
+        backends: dict[str, object] = {}
         for s in todo:
-            results[s.name] = _run_strategy(s, suite, data, backend, store, console)
+            m = suite.model_for(s)
+            if m.model_dump_json() not in backends:
+                with console.status("loading model"):
+                    backends[m.model_dump_json()] = _load_backend(BACKENDS, m, suite, ls, s)
+            results[s.name] = _run_strategy(s, suite, data, backends[m.model_dump_json()],
+                                            store, console)
     results = {s.name: results[s.name] for s in suite.strategies}
     acc = suite.requirements.accuracy_metric
     per_example = {}

@@ -6,6 +6,9 @@ Contract:
   and returns a JSON-able dict describing it (training loss, seconds, index folder...).
 - `predict(queries, bar)` answers every query, in order, through `ctx.backend`, greedily.
   It may be called several times (test questions, then safety probes) after one `prepare()`.
+- `requests(questions)` returns (the chat requests `predict` would send for these questions,
+  the chunks retrieved for each or None); `harness serve` answers with it, so a served strategy
+  builds exactly the prompts it was evaluated with.
 """
 from __future__ import annotations
 
@@ -31,6 +34,8 @@ class Prediction:
     latency_s: float
     batch_size: int = 1
     retrieved: list[dict] = field(default_factory=list)  # [{"doc_id", "score", "text"}]
+    cost_usd: float | None = None   # API backends: tokens x the suite's prices
+    ttft_s: float | None = None     # streaming backends: time to first token
 
 
 @dataclass
@@ -46,6 +51,7 @@ class Strategy(Protocol):
     def __init__(self, config, ctx: Context): ...
     def prepare(self, bar=None) -> dict: ...
     def predict(self, queries: list[Query], bar=None) -> list[Prediction]: ...
+    def requests(self, questions: list[str]) -> tuple[list, list | None]: ...
 
 
 def to_predictions(queries, generations, retrieved=None) -> list[Prediction]:
@@ -55,5 +61,6 @@ def to_predictions(queries, generations, retrieved=None) -> list[Prediction]:
         chunks = retrieved[k] if retrieved else []
         out.append(Prediction(q.id, g.text, g.prompt_tokens, g.completion_tokens, g.latency_s,
                               g.batch_size, [{"doc_id": c.doc_id, "score": round(c.score, 4),
-                                              "text": c.text} for c in chunks]))
+                                              "text": c.text} for c in chunks],
+                              g.cost_usd, g.ttft_s))
     return out

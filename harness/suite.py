@@ -9,11 +9,12 @@ Contract:
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from harness.errors import UserError
 
@@ -58,8 +59,14 @@ class Data(_Strict):
 
 
 class Model(_Strict):
-    """The generator. `embedded:smollm2-135m-instruct` is the packaged default."""
-    backend: Literal["hf"] = "hf"
+    """The generator. `embedded:smollm2-135m-instruct` is the packaged default.
+
+    `backend: openai` calls an OpenAI-compatible chat-completions endpoint instead: `base_url`,
+    `model` (the endpoint's model id) and `api_key_env` (the NAME of the environment variable
+    holding the key; the key itself never appears in a suite). `timeout` and `max_retries` are
+    the openai client's names; see harness/backends/openai_backend.py for the retry policy.
+    """
+    backend: Literal["hf", "openai"] = "hf"
     name_or_path: str = "embedded:smollm2-135m-instruct"
     device: str = "cpu"
     dtype: Literal["float32", "bfloat16", "float16"] = "float32"
@@ -67,6 +74,29 @@ class Model(_Strict):
     max_new_tokens: int = Field(64, ge=1, le=4096)
     batch_size: int = Field(16, ge=1, le=1024)
     stop: list[Annotated[str, Field(min_length=1)]] = ["\nQuestion:"]  # generation ends at any of these (not included in the answer)
+    base_url: str | None = None
+    model: str | None = None
+    api_key_env: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    stream: bool = True                       # streaming measures time to first token
+    max_concurrency: int = Field(4, ge=1, le=256)
+    timeout: float = Field(60.0, gt=0)        # seconds per attempt
+    max_retries: int = Field(6, ge=0, le=50)
+    initial_retry_delay: float = Field(0.5, ge=0)  # s; doubles per retry, with jitter
+    max_retry_delay: float = Field(8.0, ge=0)
+
+    @model_validator(mode="after")
+    def _backend_fields(self):
+        remote = ("base_url", "model", "api_key_env")
+        if self.backend == "openai":
+            for k in remote[:2]:
+                if not getattr(self, k):
+                    raise ValueError(f"backend openai needs '{k}'")
+            if not re.match(r"^https?://[^@/\s]+(/\S*)?$", self.base_url):
+                raise ValueError("base_url must be an http(s) URL without user:password@ "
+                                 "(the key goes in the variable named by api_key_env)")
+        elif any(getattr(self, k) for k in remote):
+            raise ValueError(f"{'/'.join(remote)} are for backend: openai (backend is '{self.backend}')")
+        return self
 
 
 class Embedding(_Strict):
@@ -106,17 +136,20 @@ class RetrievalKnobs(_Strict):
 class PromptStrategy(_Strict):
     type: Literal["prompt"]
     name: str
+    model: Model | None = None  # overrides the suite's `model:` key by key
     num_shots: int = Field(3, ge=0, le=64)
 
 
 class RagStrategy(RetrievalKnobs):
     type: Literal["rag"]
     name: str
+    model: Model | None = None  # overrides the suite's `model:` key by key
 
 
 class LoraStrategy(_Strict):
     type: Literal["lora"]
     name: str
+    model: Model | None = None  # overrides the suite's `model:` key by key
     lora: LoraKnobs = LoraKnobs()
     training: TrainingKnobs = TrainingKnobs()
 
@@ -125,6 +158,7 @@ class HybridStrategy(_Strict):
     """RAFT-style: LoRA trained on prompts that carry retrieved context plus distractors."""
     type: Literal["hybrid"]
     name: str
+    model: Model | None = None  # overrides the suite's `model:` key by key
     lora: LoraKnobs = LoraKnobs()
     training: TrainingKnobs = TrainingKnobs()
     retrieval: RetrievalKnobs = RetrievalKnobs()
@@ -136,7 +170,11 @@ StrategyConfig = Annotated[Union[PromptStrategy, RagStrategy, LoraStrategy, Hybr
 
 
 class Pricing(_Strict):
+    """Local strategies cost compute time x `compute_usd_per_hour`; API-backed ones (backend
+    openai) cost their reported tokens x these prices (both required when any API model is used)."""
     compute_usd_per_hour: float = Field(0.10, ge=0)
+    input_usd_per_1m_tokens: float | None = Field(None, ge=0)
+    output_usd_per_1m_tokens: float | None = Field(None, ge=0)
 
 
 class Requirements(_Strict):
@@ -184,6 +222,10 @@ class Suite(_Strict):
 
     def strategy(self, name: str):
         return next(s for s in self.strategies if s.name == name)
+
+    def model_for(self, strategy) -> Model:
+        """The model a strategy runs on: its own `model:` override, else the suite's."""
+        return strategy.model or self.model
 
 
 class LoadedSuite(BaseModel):
@@ -284,6 +326,23 @@ def apply_profile(raw: dict, profile: str, path: Path) -> dict:
     return merged
 
 
+def _inherit_model(raw: dict) -> dict:
+    """A strategy's `model:` overrides the suite's key by key; across backends (local -> API)
+    only the generation knobs are inherited, so both answer under the same limits."""
+    base = raw.get("model") if isinstance(raw.get("model"), dict) else {}
+    if not isinstance(raw.get("strategies"), list):
+        return raw  # validation reports it
+    out = []
+    for s in raw["strategies"]:
+        if isinstance(s, dict) and isinstance(s.get("model"), dict):
+            same = s["model"].get("backend", "hf") == base.get("backend", "hf")
+            inherited = base if same else {k: v for k, v in base.items()
+                                           if k in ("max_new_tokens", "stop")}
+            s = s | {"model": _merge(inherited, s["model"])}
+        out.append(s)
+    return raw | {"strategies": out}
+
+
 def load_suite(path: str | Path, profile: str | None = None) -> LoadedSuite:
     """Read, parse and validate a suite file (with a profile merged in, if named).
 
@@ -309,6 +368,7 @@ def load_suite(path: str | Path, profile: str | None = None) -> LoadedSuite:
         raise UserError("a suite must be a YAML mapping (key: value)", file=str(path))
     if profile:
         raw = apply_profile(raw, profile, path)
+    raw = _inherit_model(raw)
     try:
         suite = Suite.model_validate(raw)
     except ValidationError as e:
@@ -357,6 +417,7 @@ def load_suite(path: str | Path, profile: str | None = None) -> LoadedSuite:
             if n not in names:
                 raise UserError(f"gate names unknown strategy '{n}'", file=str(path),
                                 key=f"{key}.strategies", line=_lines(path).get(f"{key}.strategies"))
+    _check_api_models(suite, path)
     for s in suite.strategies:
         rk = getattr(s, "retrieval", s) if s.type in ("rag", "hybrid") else None
         if rk is not None and rk.chunk_overlap >= rk.chunk_size:
@@ -365,3 +426,23 @@ def load_suite(path: str | Path, profile: str | None = None) -> LoadedSuite:
             raise UserError("chunk_overlap must be smaller than chunk_size", file=str(path),
                             key=key, line=_lines(path).get(key))
     return LoadedSuite(suite=suite, path=path)
+
+
+def _check_api_models(suite: Suite, path: Path) -> None:
+    """API-backed strategies need token prices; `lora` trains locally, so it cannot be one."""
+    lines = _lines(path)
+    for i, s in enumerate(suite.strategies):
+        if suite.model_for(s).backend != "openai":
+            continue
+        key = f"strategies.{i}.model" if s.model else "model"
+        if s.type == "lora":
+            raise UserError(f"strategy '{s.name}' (type lora) trains a local adapter, so it needs "
+                            "backend hf; to evaluate a model fine-tuned by a hosted API (see "
+                            "`harness export`), use type: prompt with num_shots: 0 and its model id",
+                            file=str(path), key=key, line=lines.get(key))
+        p = suite.pricing
+        if p.input_usd_per_1m_tokens is None or p.output_usd_per_1m_tokens is None:
+            raise UserError(f"strategy '{s.name}' uses backend openai: set pricing."
+                            "input_usd_per_1m_tokens and pricing.output_usd_per_1m_tokens "
+                            "(USD per million tokens) so its cost can be computed",
+                            file=str(path), key="pricing", line=lines.get("pricing"))

@@ -6,11 +6,16 @@ seeded shuffled order, so the adapter learns to answer from context and to ignor
 prompt format is `harness.prompting.build_messages`, identical at training and inference.
 `predict` retrieves top-k chunks and answers with the adapter attached. The adapter is saved to
 `<run>/strategies/<name>/adapter/` and reused when present.
+
+On a backend without local adapters (`openai`), hybrid runs at inference only: nothing is
+trained here, retrieval stays local, and the endpoint's model is taken to be the RAFT-tuned one
+(e.g. `harness serve RUN --strategy hybrid --raw`, or a server hosting a fine-tuned model).
 """
 from __future__ import annotations
 
 import json
 import random
+from contextlib import nullcontext
 
 from harness.backends.base import Request
 from harness.errors import UserError
@@ -26,6 +31,7 @@ class Hybrid:
         self.config, self.ctx = config, ctx
         self.adapter_dir = ctx.artifact_dir / "adapter"
         self.retriever = None
+        self.remote = not hasattr(ctx.backend, "adapter")  # see the module docstring
 
     def _raft_context(self, example, hits, rng: random.Random):
         pool = [c for c in self.retriever.chunks
@@ -42,6 +48,9 @@ class Hybrid:
         self.retriever, folder, _ = build_retriever(
             self.ctx.data.kb, self.config.retrieval, self.ctx.suite.embedding.name_or_path,
             self.ctx.cache_dir)
+        if self.remote:
+            return {"index": str(folder), "remote_model": self.ctx.backend.cfg.model,
+                    "trained": "not here: the endpoint serves the fine-tuned model"}
         record = self.ctx.artifact_dir / "train.json"
         if record.exists() and (self.adapter_dir / "adapter_config.json").exists():
             return json.loads(record.read_text()) | {"from_cache": True}
@@ -62,9 +71,14 @@ class Hybrid:
         write_json(record, info)
         return info
 
+    def requests(self, questions: list[str]):
+        """The chat requests for these questions and the chunks retrieved for each."""
+        hits = self.retriever.retrieve_many(questions)
+        return [Request(build_messages(self.ctx.suite.system_prompt, q, context=h))
+                for q, h in zip(questions, hits)], hits
+
     def predict(self, queries: list[Query], bar=None):
-        hits = self.retriever.retrieve_many([q.text for q in queries])
-        reqs = [Request(build_messages(self.ctx.suite.system_prompt, q.text, context=h))
-                for q, h in zip(queries, hits)]
-        with self.ctx.backend.adapter(self.adapter_dir) as b:
+        reqs, hits = self.requests([q.text for q in queries])
+        backend = self.ctx.backend
+        with nullcontext(backend) if self.remote else backend.adapter(self.adapter_dir) as b:
             return to_predictions(queries, b.generate(reqs, bar.advance if bar else None), hits)

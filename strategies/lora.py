@@ -36,7 +36,11 @@ class Lora:
         write_json(record, info)
         return info
 
+    def requests(self, questions: list[str]):
+        """The chat requests for these questions (answered with `adapter_dir` attached)."""
+        return [Request(build_messages(self.ctx.suite.system_prompt, q)) for q in questions], None
+
     def predict(self, queries: list[Query], bar=None):
-        reqs = [Request(build_messages(self.ctx.suite.system_prompt, q.text)) for q in queries]
+        reqs, _ = self.requests([q.text for q in queries])
         with self.ctx.backend.adapter(self.adapter_dir) as b:
             return to_predictions(queries, b.generate(reqs, bar.advance if bar else None))

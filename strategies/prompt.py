@@ -24,8 +24,12 @@ class PromptEngineering:
         self.shots = [(e.question, e.answer) for e in picked]
         return {"shots": [e.id for e in picked]}
 
-    def predict(self, queries: list[Query], bar=None):
+    def requests(self, questions: list[str]):
+        """The chat requests for these questions (also used by `harness serve`); no retrieval."""
         from harness.backends.base import Request
-        reqs = [Request(build_messages(self.ctx.suite.system_prompt, q.text, shots=self.shots))
-                for q in queries]
+        return [Request(build_messages(self.ctx.suite.system_prompt, q, shots=self.shots))
+                for q in questions], None
+
+    def predict(self, queries: list[Query], bar=None):
+        reqs, _ = self.requests([q.text for q in queries])
         return to_predictions(queries, self.ctx.backend.generate(reqs, bar.advance if bar else None))

@@ -28,9 +28,13 @@ class Rag:
             self.ctx.cache_dir, bar)
         return {"index": str(folder), "chunks": len(self.retriever.chunks), "from_cache": cached}
 
+    def requests(self, questions: list[str]):
+        """The chat requests for these questions and the chunks retrieved for each."""
+        hits = self.retriever.retrieve_many(questions)
+        return [Request(build_messages(self.ctx.suite.system_prompt, q, context=h))
+                for q, h in zip(questions, hits)], hits
+
     def predict(self, queries: list[Query], bar=None):
-        hits = self.retriever.retrieve_many([q.text for q in queries])
-        reqs = [Request(build_messages(self.ctx.suite.system_prompt, q.text, context=h))
-                for q, h in zip(queries, hits)]
+        reqs, hits = self.requests([q.text for q in queries])
         gens = self.ctx.backend.generate(reqs, bar.advance if bar else None)
         return to_predictions(queries, gens, hits)

@@ -6,6 +6,7 @@ Contract (after lm-eval's `generate_until` and promptfoo's provider response):
   from the request's submission to its answer (for batched backends, its batch's wall time).
 - `cost_usd` is filled by backends that know a price (API models); local backends leave it None
   and the cost model prices their measured compute time.
+- `ttft_s` (time to first token) is filled by streaming backends; others leave it None.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ class Generation:
     latency_s: float
     batch_size: int = 1
     cost_usd: float | None = None
+    ttft_s: float | None = None
 
 
 class ModelBackend(Protocol):

@@ -120,7 +120,8 @@ class HFBackend:
             peft_model.unload()  # removes the LoRA layers, restoring the base modules in place
 
     @torch.inference_mode()
-    def generate(self, requests: list[Request], progress=None) -> list[Generation]:
+    def generate(self, requests: list[Request], progress=None, streamer=None) -> list[Generation]:
+        """`streamer` (a transformers streamer; one request only) receives tokens as generated."""
         tok, dev = self.tokenizer, self.cfg.device
         encoded = [self.encode_chat(r.messages) for r in requests]
         order = sorted(range(len(requests)), key=lambda i: -len(encoded[i]))
@@ -141,7 +142,8 @@ class HFBackend:
                                         max_new_tokens=max_new, do_sample=False,
                                         pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id,
                                         **({"stop_strings": list(self.cfg.stop), "tokenizer": tok}
-                                           if self.cfg.stop else {}))
+                                           if self.cfg.stop else {}),
+                                        **({"streamer": streamer} if streamer else {}))
             elapsed = time.perf_counter() - t0
             for row, i in enumerate(idx):
                 gen = out[row, width:].tolist()

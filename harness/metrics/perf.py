@@ -4,6 +4,9 @@ Contract: `perf_metrics(predictions, train_info, pricing)` returns {name: Estima
 - Per-query compute seconds = the batch's wall time / its size (what the query cost the machine);
   `latency_ms` percentiles use the batch wall time (what a client waiting on the batch saw).
 - $ per 1,000 queries = compute seconds per query x price per hour / 3600 x 1000.
+- API-backed predictions (backend openai) carry their own `cost_usd` (reported tokens x the
+  suite's token prices): then $ per 1,000 queries = mean cost_usd x 1000, and TTFT percentiles
+  (`p50_ttft_ms`, `p95_ttft_ms`) are reported when the backend streamed.
 - Training cost = measured training seconds x price per hour (one measurement: no interval).
 """
 from __future__ import annotations
@@ -15,7 +18,8 @@ from harness.stats import ci, p50, p95
 # Stored per strategy next to the registered metrics; True where higher is better.
 PERF_METRICS = {"p50_latency_ms": False, "p95_latency_ms": False, "usd_per_1k_queries": False,
                 "prompt_tokens": False, "completion_tokens": False, "tokens_per_s": True,
-                "train_seconds": False, "train_usd": False, "train_tokens_per_s": True}
+                "train_seconds": False, "train_usd": False, "train_tokens_per_s": True,
+                "p50_ttft_ms": False, "p95_ttft_ms": False}
 
 
 def _entry(est, unit: str) -> dict:
@@ -33,6 +37,13 @@ def perf_metrics(preds, train_info: dict | None, usd_per_hour: float, seed: int 
         "prompt_tokens": _entry(ci([p.prompt_tokens for p in preds], seed=seed), "tokens / query"),
         "completion_tokens": _entry(ci(toks, seed=seed), "tokens / query"),
     }
+    if preds and all(getattr(p, "cost_usd", None) is not None for p in preds):
+        out["usd_per_1k_queries"] = _entry(ci([p.cost_usd * 1000 for p in preds], seed=seed),
+                                           "USD / 1,000 queries")
+    if preds and all(getattr(p, "ttft_s", None) is not None for p in preds):
+        ttft = [p.ttft_s * 1000 for p in preds]
+        out["p50_ttft_ms"] = _entry(ci(ttft, p50, seed), "ms")
+        out["p95_ttft_ms"] = _entry(ci(ttft, p95, seed), "ms")
     if len(preds):
         # Throughput is a ratio of sums; bootstrap it over queries as pairs.
         idx = np.arange(len(preds))

@@ -16,7 +16,7 @@ def _reqs():
 
 
 def test_registered_backends_follow_the_protocol(backend):
-    assert set(BACKENDS) == {"hf"} and isinstance(backend, BACKENDS["hf"])
+    assert isinstance(backend, BACKENDS["hf"])
     gens = backend.generate(_reqs()[:2])
     for g in gens:
         assert isinstance(g.text, str) and g.text

@@ -1,9 +1,10 @@
-"""Contract test over every registered strategy and metric, on the tiny suite."""
+"""Contract test over every registered strategy, metric and backend, on the tiny suite."""
 from __future__ import annotations
 
 import pytest
 
-from harness.registry import METRICS, STRATEGIES
+from harness.backends.base import Generation, Request
+from harness.registry import BACKENDS, METRICS, STRATEGIES
 from harness.strategy import Context, Query
 
 
@@ -37,3 +38,27 @@ def test_metric_contract(name, tiny_data):
     assert all(s is None or 0.0 <= s <= 1.0 for s in scores)
     assert any(s is not None for s in scores)
     assert m.kind in ("qa", "safety") and m.description
+
+
+@pytest.mark.parametrize("name", sorted(BACKENDS))
+def test_backend_contract(name, backend):
+    """Every backend answers in request order with usage and timing; a remote backend (here the
+    embedded model behind `harness serve`'s app on loopback) answers exactly like the local one."""
+    reqs = [Request(({"role": "user", "content": q},), max_new_tokens=6)
+            for q in ("Say hello.", "Name a colour.")]
+    local = backend.generate(reqs)
+    gens = local
+    if name != "hf":
+        from harness.serve import Served, create_app
+        from harness.suite import Model, Pricing
+        from tests.http_helpers import uvicorn_thread
+        with uvicorn_thread(create_app(Served("base", backend, None, raw=True))) as url:
+            remote = BACKENDS[name](Model(backend=name, base_url=url, model="base"),
+                                    Pricing(input_usd_per_1m_tokens=1, output_usd_per_1m_tokens=2))
+            gens = remote.generate(reqs)
+        assert [g.text for g in gens] == [g.text for g in local]
+        assert all(g.cost_usd > 0 and 0 < g.ttft_s <= g.latency_s for g in gens)
+    assert len(gens) == len(reqs)
+    for g in gens:
+        assert isinstance(g, Generation) and g.text and g.batch_size >= 1 and g.latency_s > 0
+        assert g.prompt_tokens > 5 and 0 < g.completion_tokens <= 6
