@@ -2,7 +2,9 @@
 
 Contract: `run(loaded_suite, results_root, console)` returns (run_dir, results, decision).
 - The run folder is `results_root/<suite>/<run_id>`; a strategy whose `metrics.json` exists
-  there is not recomputed, and the model is not even loaded when every strategy is complete.
+  there, or whose key is in the per-strategy cache (harness.cache: changing one strategy's knob
+  recomputes only that strategy), is not recomputed, and the model is not even loaded (nor torch
+  imported) when every strategy is complete.
 - The base model is loaded once per process; adapters are attached and detached around each
   LoRA strategy's evaluation.
 - Writes suite.resolved.json, environment.json, split.json, per-strategy files (see
@@ -13,6 +15,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from harness import cache
+from harness.cache import strategy_key
 from harness.data import load_dataset
 from harness.decide import decision_markdown, recommend
 from harness.progress import bar
@@ -65,11 +69,13 @@ def run(ls, results_root: Path, console) -> tuple[Path, dict, dict]:
                   f"{len(data.test)} test, {len(data.safety)} safety probes, "
                   f"{len(data.kb)} KB documents)")
     results: dict[str, dict] = {}
-    todo = [s for s in suite.strategies if not store.is_complete(s.name)]
+    keys = {s.name: strategy_key(resolved, s.name, data.content_hash) for s in suite.strategies}
+    todo = [s for s in suite.strategies
+            if not (store.is_complete(s.name) or cache.restore(store, s.name, keys[s.name]))]
     for s in suite.strategies:
         if s not in todo:
             results[s.name] = store.metrics(s.name)
-            console.print(f"[green]✓[/] {s.name}: reused finished results")
+            console.print(f"[green]✓[/] {s.name}: reused finished results (cache {keys[s.name]})")
     if todo:
         from harness.registry import BACKENDS
         write_json(store.run_dir / "environment.json", environment(suite.seed))
@@ -77,6 +83,7 @@ def run(ls, results_root: Path, console) -> tuple[Path, dict, dict]:
             backend = BACKENDS[suite.model.backend](suite.model)
         for s in todo:
             results[s.name] = _run_strategy(s, suite, data, backend, store, console)
+            cache.publish(store, s.name, keys[s.name])
     results = {s.name: results[s.name] for s in suite.strategies}
     acc = suite.requirements.accuracy_metric
     per_example = {}
