@@ -39,7 +39,7 @@ def small_copy(suite: Path, out: Path) -> Path:
     return path
 
 
-def change_knob(path: Path, strategy: str, key: str, profile: str | None) -> None:
+def change_knob(path: Path, strategy: str, key: str) -> None:
     raw = yaml.safe_load(path.read_text())
     s = next(s for s in raw["strategies"] if s["name"] == strategy)
     s[key] = s.get(key, 0) + 1
@@ -77,7 +77,12 @@ def main():
     again, out = run_harness(str(suite), results, args.profile)
     print(f"unchanged re-run: {again:.1f} s, recomputed {recomputed(out)}; "
           f"{out.count('reused finished results')} strategies reused")
-    change_knob(suite, args.strategy, args.knob, args.profile)
+    _, trace = run_harness(str(suite), results, args.profile, PYTHONPROFILEIMPORTTIME="1")
+    heavy = sorted({m for m in ("torch", "transformers", "peft", "llama_index", "sentence_transformers")
+                    if re.search(rf"\|\s+{m}$", trace, re.M)})
+    print(f"modules imported by the unchanged re-run among torch, transformers, peft, llama_index, "
+          f"sentence_transformers: {heavy or 'none'}")
+    change_knob(suite, args.strategy, args.knob)
     changed, out = run_harness(str(suite), results, args.profile)
     redo = recomputed(out)
     print(f"after {args.strategy}.{args.knob} += 1: {changed:.1f} s, recomputed {redo}, "

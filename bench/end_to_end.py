@@ -22,17 +22,18 @@ import _machine
 from _machine import print_machine
 
 
-def run_harness(suite: str, results: Path, profile: str | None) -> tuple[float, str]:
+def run_harness(suite: str, results: Path, profile: str | None, **env_extra) -> tuple[float, str]:
+    """Wall seconds and stdout of `harness run` in a subprocess (stderr too if env_extra set)."""
     cmd = [sys.executable, "-m", "harness.cli", "run", suite, "--results", str(results)]
     if profile:
         cmd += ["--profile", profile]
-    env = os.environ | {"PYTHONPATH": str(_machine.ROOT)}
+    env = os.environ | {"PYTHONPATH": str(_machine.ROOT)} | env_extra
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=_machine.ROOT)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         sys.exit(f"harness run failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    return wall, proc.stdout
+    return wall, proc.stdout + (proc.stderr if env_extra else "")
 
 
 def main():
