@@ -179,7 +179,9 @@ class HFBackend:
     def generate(self, requests: list[Request], progress=None) -> list[Generation]:
         tok, dev = self.tokenizer, self.cfg.device
         encoded = [self.encode_chat(r.messages) for r in requests]
+        t_prefix = time.perf_counter()
         prefix, prefix_kv = self._prefix_cache(encoded) if requests else (None, None)
+        t_prefix = time.perf_counter() - t_prefix  # shared by all: spread over the batches below
         order = sorted(range(len(requests)), key=lambda i: -len(encoded[i]))
         results: list[Generation | None] = [None] * len(requests)
         stop_ids = {tok.eos_token_id, tok.pad_token_id}
@@ -198,7 +200,7 @@ class HFBackend:
                                         max_new_tokens=max_new, do_sample=False,
                                         pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id,
                                         **stops, **cache)
-            elapsed = time.perf_counter() - t0
+            elapsed = time.perf_counter() - t0 + t_prefix * len(idx) / len(requests)
             width = ids.shape[1]
             for row, i in enumerate(idx):
                 gen = out[row, width:].tolist()
