@@ -77,7 +77,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         targs = TrainingArguments(output_dir=tmp, max_steps=args.steps, report_to=[],
                                   per_device_train_batch_size=args.batch_size,
-                                  learning_rate=knobs.learning_rate, warmup_ratio=knobs.warmup_ratio,
+                                  learning_rate=knobs.learning_rate, warmup_steps=knobs.warmup_ratio,
                                   save_strategy="no", logging_steps=1, use_cpu=True,
                                   dataloader_num_workers=0, seed=suite.seed,
                                   disable_tqdm=True)

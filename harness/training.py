@@ -9,7 +9,7 @@ Contract:
 - Raises `TrainingDiverged` when the loss becomes NaN/inf.
 
 We use a short explicit loop rather than `transformers.Trainer`: each step's examples (grouped
-by length) are packed into rows of up to `max_length` tokens with per-example position ids, so
+by length) are packed into rows as wide as its longest example, with per-example position ids, so
 nothing is padded to a fixed length and no token attends across examples (harness.packing), and
 the vocabulary projection runs only where the loss needs it; on a 2-core CPU that is the
 difference between minutes and tens of minutes (bench/train_throughput.py, BENCHMARKS.md).
@@ -97,7 +97,11 @@ def train_lora(backend, pairs, lora: LoraKnobs, training: TrainingKnobs, out_dir
     for step in range(total):
         if not queue:
             queue = _length_grouped_batches([len(f[0]) for f in feats], bs, rng)
-        batch = pack([feats[i] for i in queue.pop()], training.max_length, pad)
+        step_feats = [feats[i] for i in queue.pop()]
+        # Rows no wider than the step's longest example: short examples share a row, and the
+        # width (attention is quadratic in it) never grows. Measured on this CPU: one row for the
+        # whole step costs ~10% more CPU time than length-grouped rows (BENCHMARKS.md).
+        batch = pack(step_feats, max(len(x) for x, _ in step_feats), pad)
         loss = packed_loss(model, batch)
         if not torch.isfinite(loss):
             raise TrainingDiverged(f"loss became {loss.item()} at step {step}")
