@@ -49,17 +49,23 @@ def _copy_into_place(src: Path, dst: Path) -> None:
     dst.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=dst.parent, prefix=f".{dst.name}."))
     shutil.copytree(src, tmp / "x", copy_function=_link_or_copy)
-    if dst.exists():
-        shutil.rmtree(dst)
-    os.replace(tmp / "x", dst)
-    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        if dst.exists():
+            shutil.rmtree(dst)
+        os.replace(tmp / "x", dst)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def publish(store, name: str, key: str) -> None:
     src, dst = store.strategy_dir(name), entry(store, key)
     write_json(src / "cache.json", {"key": key, "restored": False, "computed_in": store.run_id})
     if not (dst / "metrics.json").exists():
-        _copy_into_place(src, dst)
+        try:
+            _copy_into_place(src, dst)
+        except OSError:  # a concurrent run published the same key first: its copy is as good
+            if not (dst / "metrics.json").exists():
+                raise
 
 
 def restore(store, name: str, key: str) -> bool:
