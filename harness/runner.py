@@ -2,7 +2,9 @@
 
 Contract: `run(loaded_suite, results_root, console)` returns (run_dir, results, decision).
 - The run folder is `results_root/<suite>/<run_id>`; a strategy whose `metrics.json` exists
-  there is not recomputed, and the model is not even loaded when every strategy is complete.
+  there, or whose key is in the per-strategy cache (harness.cache: changing one strategy's knob
+  recomputes only that strategy), is not recomputed, and the model is not even loaded (nor torch
+  imported) when every strategy is complete.
 - Each distinct model (the suite's `model:` or a strategy's override) is loaded once per
   process; adapters are attached and detached around each LoRA strategy's evaluation.
 - Resumable (harness.resume, harness.checkpoint): predictions are stored chunk by chunk and a
@@ -16,7 +18,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from harness import journal, resume
+from harness import cache, journal, resume
+from harness.cache import strategy_key
 from harness.data import load_dataset
 from harness.decide import decision_markdown, recommend
 from harness.progress import bar
@@ -95,11 +98,13 @@ def run(ls, results_root: Path, console) -> tuple[Path, dict, dict]:
                   f"{len(data.test)} test, {len(data.safety)} safety probes, "
                   f"{len(data.kb)} KB documents)")
     results: dict[str, dict] = {}
-    todo = [s for s in suite.strategies if not store.is_complete(s.name)]
+    keys = {s.name: strategy_key(resolved, s.name, data.content_hash) for s in suite.strategies}
+    todo = [s for s in suite.strategies
+            if not (store.is_complete(s.name) or cache.restore(store, s.name, keys[s.name]))]
     for s in suite.strategies:
         if s not in todo:
             results[s.name] = store.metrics(s.name)
-            console.print(f"[green]✓[/] {s.name}: reused finished results")
+            console.print(f"[green]✓[/] {s.name}: reused finished results (cache {keys[s.name]})")
     if todo:
         from harness.registry import BACKENDS
         write_json(store.run_dir / "environment.json", environment(suite.seed))
@@ -111,6 +116,7 @@ def run(ls, results_root: Path, console) -> tuple[Path, dict, dict]:
                     backends[m.model_dump_json()] = _load_backend(BACKENDS, m, suite, ls, s)
             results[s.name] = _run_strategy(s, suite, data, backends[m.model_dump_json()],
                                             store, console)
+            cache.publish(store, s.name, keys[s.name])
     results = {s.name: results[s.name] for s in suite.strategies}
     acc = suite.requirements.accuracy_metric
     per_example = {}

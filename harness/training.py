@@ -11,9 +11,11 @@ Contract:
   next to `out_dir`; a later call with the same pairs, knobs and seed resumes from it, and one
   whose `out_dir` already holds the finished adapter returns its stored result without training.
 
-We use a short explicit loop rather than `transformers.Trainer`: it lets us batch by length
-(no padding to a fixed max length), which on a 2-core CPU is the difference between minutes and
-tens of minutes, and keeps every step's loss for the run record.
+We use a short explicit loop rather than `transformers.Trainer`: each step's examples (grouped
+by length) are packed into rows as wide as its longest example, with per-example position ids, so
+nothing is padded to a fixed length and no token attends across examples (harness.packing), and
+the vocabulary projection runs only where the loss needs it; on a 2-core CPU that is the
+difference between minutes and tens of minutes (bench/train_throughput.py, BENCHMARKS.md).
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ import torch
 
 from harness.checkpoint import Checkpointer, fingerprint
 from harness.errors import UserError
+from harness.packing import pack, packed_loss
 from harness.suite import LoraKnobs, TrainingKnobs
 
 
@@ -99,7 +102,7 @@ def train_lora(backend, pairs, lora: LoraKnobs, training: TrainingKnobs, out_dir
     opt = torch.optim.AdamW(params, lr=training.learning_rate, weight_decay=training.weight_decay)
     sched = get_linear_schedule_with_warmup(opt, int(training.warmup_ratio * total), total)
     result = TrainResult(examples=len(feats), trainable_params=sum(p.numel() for p in params))
-    pad, device = backend.tokenizer.pad_token_id, next(model.parameters()).device
+    pad = backend.tokenizer.pad_token_id
     if bar:
         bar.total(total)
     queue: list[list[int]] = []
@@ -113,22 +116,19 @@ def train_lora(backend, pairs, lora: LoraKnobs, training: TrainingKnobs, out_dir
     for step in range(start, total):
         if not queue:
             queue = _length_grouped_batches([len(f[0]) for f in feats], bs, rng)
-        batch = [feats[i] for i in queue.pop()]
-        width = max(len(ids) for ids, _ in batch)
-        ids = torch.full((len(batch), width), pad, dtype=torch.long)
-        labels = torch.full((len(batch), width), -100, dtype=torch.long)
-        mask = torch.zeros((len(batch), width), dtype=torch.long)
-        for r, (x, y) in enumerate(batch):  # right padding, masked out of attention and loss
-            ids[r, :len(x)], labels[r, :len(y)], mask[r, :len(x)] = torch.tensor(x), torch.tensor(y), 1
-        loss = model(input_ids=ids.to(device), attention_mask=mask.to(device),
-                     labels=labels.to(device)).loss
+        step_feats = [feats[i] for i in queue.pop()]
+        # Rows no wider than the step's longest example: short examples share a row, and the
+        # width (attention is quadratic in it) never grows. Measured on this CPU: one row for the
+        # whole step costs ~10% more CPU time than length-grouped rows (BENCHMARKS.md).
+        batch = pack(step_feats, max(len(x) for x, _ in step_feats), pad)
+        loss = packed_loss(model, batch)
         if not torch.isfinite(loss):
             raise TrainingDiverged(f"loss became {loss.item()} at step {step}")
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
         result.losses.append(round(loss.item(), 5))
-        result.tokens += int(mask.sum())
+        result.tokens += batch.tokens
         result.steps = step + 1
         if bar:
             bar.advance(1); bar.note(f"loss {loss.item():.3f}")

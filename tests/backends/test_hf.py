@@ -56,3 +56,16 @@ def test_local_folder_loads_like_a_hub_id(backend):
     req = _reqs()[:1]
     assert local.generate(req)[0].text == backend.generate(
         [Request(req[0].messages, max_new_tokens=8)])[0].text
+
+
+def test_shared_prefix_reuse_gives_the_same_greedy_output(backend):
+    system = {"role": "system", "content": "You are the Northpeak support assistant. Be brief."}
+    shot = ({"role": "user", "content": "What is Northpeak?"},
+            {"role": "assistant", "content": "A cloud storage service."})
+    reqs = [Request((system, *shot, {"role": "user", "content": p})) for p in PROMPTS]
+    prefix, kv = backend._prefix_cache([backend.encode_chat(r.messages) for r in reqs])
+    assert prefix is not None and len(prefix) > 16 and kv.get_seq_length() == len(prefix)
+    batched = backend.generate(reqs)  # prefix prefilled once; batches of 4 and 1 reuse it
+    single = [backend.generate([r])[0] for r in reqs]  # one request per call: no shared prefix
+    assert [g.text for g in batched] == [g.text for g in single]
+    assert [g.completion_tokens for g in batched] == [g.completion_tokens for g in single]

@@ -1,0 +1,59 @@
+"""Shared by the bench scripts: the machine's description and its measured fp32 matmul limit.
+
+`matmul_flops()` times torch fp32 matmuls in this process (same threads, same moment as the
+benchmark it is compared with), so a ratio against it is meaningful even on a busy machine.
+"""
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as `python bench/x.py` from a checkout
+    sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def machine() -> dict:
+    import torch
+    return {"nproc": os.cpu_count(), "cpu": cpu_model(), "torch": torch.__version__,
+            "threads": torch.get_num_threads(), "interop_threads": torch.get_num_interop_threads(),
+            "load_avg_1m": round(os.getloadavg()[0], 2)}
+
+
+def print_machine(title: str) -> dict:
+    info = machine()
+    print(f"== {title}")
+    print("machine: " + ", ".join(f"{k}={v}" for k, v in info.items()))
+    return info
+
+
+def matmul_flops(seconds: float = 3.0) -> float:
+    """Best fp32 FLOP/s over a few square and model-shaped matmuls (the machine's limit)."""
+    import torch
+    best = 0.0
+    for m, k, n in ((2048, 2048, 2048), (1024, 576, 1536), (1024, 1536, 576)):
+        a, b = torch.randn(m, k), torch.randn(k, n)
+        a @ b  # warm-up
+        reps, t0 = 0, time.perf_counter()
+        while time.perf_counter() - t0 < seconds / 3:
+            a @ b
+            reps += 1
+        best = max(best, 2.0 * m * k * n * reps / (time.perf_counter() - t0))
+    return best

@@ -1,0 +1,80 @@
+"""Sequence packing for causal-LM fine-tuning, without attention across examples.
+
+Contract:
+- `pack(features, capacity, pad_id)` turns (input_ids, labels) pairs (labels -100 on the prompt)
+  into a `Packed` batch: examples concatenated into rows of at most `capacity` tokens (an example
+  longer than `capacity` gets a row of its own), rows right-padded to the longest row.
+  `position_ids` restart at 0 for every example (and for the padding tail), which is how
+  transformers marks packed sequences: with `attention_mask=None` and no cache, its mask builder
+  (`masking_utils.find_packed_sequence_indices`) turns the restarts into a block-diagonal causal
+  mask for sdpa/eager attention, so no token attends to another example.
+- `keep` marks the positions whose next token is an answer token, `targets` holds those next
+  tokens (row-major order). `packed_loss(model, batch)` runs the model with `logits_to_keep=keep`,
+  so the vocabulary projection (a fifth of this model's FLOPs) is computed only where the loss
+  needs it, and returns the mean cross-entropy over answer tokens: the same value as the
+  unpacked, padded batch's `model(..., labels=labels).loss`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+
+@dataclass
+class Packed:
+    input_ids: torch.Tensor      # (rows, width) long
+    position_ids: torch.Tensor   # (rows, width) long, restarting per example
+    keep: torch.Tensor           # (rows, width) bool: positions predicting an answer token
+    targets: torch.Tensor        # (n_keep,) long
+    tokens: int                  # real tokens (no padding)
+    spans: list[tuple[int, int, int]]  # (row, start, length) of each input example, in order
+
+
+def _rows(lengths: list[int], capacity: int) -> list[list[int]]:
+    """First-fit decreasing: example indices per row."""
+    rows: list[list[int]] = []
+    room: list[int] = []
+    for i in sorted(range(len(lengths)), key=lambda i: -lengths[i]):
+        r = next((r for r, free in enumerate(room) if free >= lengths[i]), None)
+        if r is None:
+            rows.append([]); room.append(max(capacity, lengths[i])); r = len(rows) - 1
+        rows[r].append(i); room[r] -= lengths[i]
+    return rows
+
+
+def pack(features: list[tuple[list[int], list[int]]], capacity: int, pad_id: int) -> Packed:
+    rows = _rows([len(x) for x, _ in features], capacity)
+    width = max(sum(len(features[i][0]) for i in row) for row in rows)
+    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    pos = torch.zeros((len(rows), width), dtype=torch.long)
+    keep = torch.zeros((len(rows), width), dtype=torch.bool)
+    nxt = torch.full((len(rows), width), -100, dtype=torch.long)
+    spans: list[tuple[int, int, int] | None] = [None] * len(features)
+    for r, row in enumerate(rows):
+        at = 0
+        for i in row:
+            x, y = features[i]
+            n = len(x)
+            ids[r, at:at + n] = torch.tensor(x)
+            pos[r, at:at + n] = torch.arange(n)
+            nxt[r, at:at + n - 1] = torch.tensor(y[1:])  # next-token label, inside the example
+            spans[i] = (r, at, n)
+            at += n
+        pos[r, at:] = torch.arange(width - at)  # the padding tail is a "sequence" of its own
+    keep = nxt != -100
+    return Packed(ids, pos, keep, nxt[keep], sum(len(x) for x, _ in features), spans)  # type: ignore[arg-type]
+
+
+def packed_logits(model, batch: Packed, keep=None) -> torch.Tensor:
+    """Logits at `keep` positions (default: all), flattened row-major to (n, vocab)."""
+    dev = next(model.parameters()).device
+    keep = torch.ones_like(batch.keep) if keep is None else keep
+    out = model(input_ids=batch.input_ids.to(dev), position_ids=batch.position_ids.to(dev),
+                attention_mask=None, use_cache=False, logits_to_keep=keep.to(dev))
+    return out.logits.reshape(-1, out.logits.shape[-1])
+
+
+def packed_loss(model, batch: Packed) -> torch.Tensor:
+    logits = packed_logits(model, batch, batch.keep)
+    return torch.nn.functional.cross_entropy(logits.float(), batch.targets.to(logits.device))

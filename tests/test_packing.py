@@ -1,0 +1,57 @@
+"""Packing on the real model: no attention across examples, same loss as the padded batch."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from harness.packing import Packed, pack, packed_logits, packed_loss
+from harness.prompting import build_messages
+from harness.training import encode_pair
+
+SYSTEM = "You are the Northpeak support assistant."
+QA = [("How do I reset my password?", "Use the 'Forgot password' link on the sign-in page."),
+      ("What does the Family plan cost?", "It costs 14 euros a month for up to six people."),
+      ("Can I restore deleted files?", "Yes, from the trash within 30 days.")]
+
+
+def _feats(backend):
+    return [encode_pair(backend, build_messages(SYSTEM, q), a, 256) for q, a in QA]
+
+
+@pytest.mark.slow
+def test_packed_example_sees_only_itself(backend):
+    feats = _feats(backend)
+    packed = pack(feats, capacity=10_000, pad_id=backend.tokenizer.pad_token_id)
+    assert packed.input_ids.shape[0] == 1  # all three in one row
+    with torch.no_grad():
+        logits = packed_logits(backend.model, packed).reshape(*packed.input_ids.shape, -1)
+        for (x, _), (row, start, n) in zip(feats, packed.spans):
+            alone = backend.model(input_ids=torch.tensor([x])).logits[0]
+            assert torch.allclose(logits[row, start:start + n], alone, atol=1e-3)
+        # the check can fail: a plain concatenation (positions not restarted) leaks attention
+        leaky = Packed(packed.input_ids, torch.arange(packed.input_ids.shape[1])[None],
+                       packed.keep, packed.targets, packed.tokens, packed.spans)
+        i = next(k for k, span in enumerate(packed.spans) if span[1] > 0)  # not first in its row
+        row, start, n = packed.spans[i]
+        leaked = packed_logits(backend.model, leaky).reshape(*packed.input_ids.shape, -1)
+        alone = backend.model(input_ids=torch.tensor([feats[i][0]])).logits[0]
+        assert not torch.allclose(leaked[row, start:start + n], alone, atol=1e-3)
+
+
+@pytest.mark.slow
+def test_packed_loss_equals_padded_batch_loss(backend):
+    feats = _feats(backend)
+    pad = backend.tokenizer.pad_token_id
+    width = max(len(x) for x, _ in feats)
+    ids = torch.full((3, width), pad)
+    labels = torch.full((3, width), -100)
+    mask = torch.zeros((3, width), dtype=torch.long)
+    for r, (x, y) in enumerate(feats):
+        ids[r, :len(x)], labels[r, :len(y)], mask[r, :len(x)] = torch.tensor(x), torch.tensor(y), 1
+    with torch.no_grad():
+        padded = backend.model(input_ids=ids, attention_mask=mask, labels=labels).loss
+        for capacity in (10_000, 1):  # one row for all; one row per example
+            packed = pack(feats, capacity, pad)
+            assert packed.tokens == int(mask.sum())
+            assert packed.targets.numel() == int((labels != -100).sum())
+            assert abs(packed_loss(backend.model, packed).item() - padded.item()) < 1e-4
