@@ -23,7 +23,8 @@ err_console = Console(stderr=True)
 
 
 def _fail(e: UserError):
-    err_console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+    from rich.markup import escape
+    err_console.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -33,20 +34,39 @@ PROFILE = typer.Option(None, "--profile", help="merge the suite's named profile 
 RESULTS = typer.Option(Path("results"), "--results", help="results store folder")
 
 
+STORAGE = typer.Option(None, "--storage", help="Optuna storage URL for sweeps, e.g. "
+                       "postgresql://user@host/db (default: SQLite in the run folder)")
+
+
 @app.command()
 def run(suite: Path = typer.Argument(..., help="suite YAML file"), results: Path = RESULTS,
-        profile: Optional[str] = PROFILE):
+        profile: Optional[str] = PROFILE, storage: Optional[str] = STORAGE):
     """Prepare, evaluate, score and compare every strategy of SUITE; print the recommendation."""
     from harness.suite import load_suite
     try:
         ls = load_suite(suite, profile)
         from harness.report import render
         from harness.runner import run as run_suite
-        run_dir, res, decision = run_suite(ls, results, console)
+        run_dir, res, decision = run_suite(ls, results, console, storage)
     except UserError as e:
         _fail(e)
     render(console, ls.suite.name, run_dir.name, res, decision)
     console.print(f"results: {run_dir}")
+
+
+@app.command()
+def worker(suite: Path = typer.Argument(..., help="suite YAML file with a `sweep:` block"),
+           storage: Optional[str] = STORAGE, profile: Optional[str] = PROFILE,
+           results: Path = RESULTS):
+    """Join SUITE's sweep studies and run trials until their budget is used (any number of
+    processes or machines sharing one --storage)."""
+    from harness.suite import load_suite
+    try:
+        from harness.sweep import work
+        n = work(load_suite(suite, profile), results, console, storage)
+    except UserError as e:
+        _fail(e)
+    console.print(f"worker done: ran {n} trial(s)")
 
 
 def _run_dir(run_ref: str, suite_name: str, results: Path) -> Path:

@@ -1,6 +1,8 @@
 """`harness run`: suite -> strategies prepared and evaluated -> scored -> stored -> decided.
 
-Contract: `run(loaded_suite, results_root, console)` returns (run_dir, results, decision).
+Contract: `run(loaded_suite, results_root, console, storage=None)` returns (run_dir, results,
+decision). With a `sweep:` block, harness.sweep first tunes the strategies on dev (studies in
+`storage`, default SQLite in the run folder) and only the chosen configurations are evaluated.
 - The run folder is `results_root/<suite>/<run_id>`; a strategy whose `metrics.json` exists
   there is not recomputed, and the model is not even loaded when every strategy is complete.
 - The base model is loaded once per process; adapters are attached and detached around each
@@ -51,7 +53,7 @@ def _run_strategy(cfg, suite, data, backend, store: RunStore, console) -> dict:
     return result
 
 
-def run(ls, results_root: Path, console) -> tuple[Path, dict, dict]:
+def run(ls, results_root: Path, console, storage: str | None = None) -> tuple[Path, dict, dict]:
     suite = ls.suite
     data = load_dataset(ls)
     resolved = suite.model_dump(mode="json")
@@ -70,13 +72,21 @@ def run(ls, results_root: Path, console) -> tuple[Path, dict, dict]:
         if s not in todo:
             results[s.name] = store.metrics(s.name)
             console.print(f"[green]✓[/] {s.name}: reused finished results")
-    if todo:
-        from harness.registry import BACKENDS
-        write_json(store.run_dir / "environment.json", environment(suite.seed))
-        with console.status("loading model"):
-            backend = BACKENDS[suite.model.backend](suite.model)
-        for s in todo:
-            results[s.name] = _run_strategy(s, suite, data, backend, store, console)
+    loaded: list = []
+
+    def get_backend():  # loaded once, and only when something has to be computed
+        if not loaded:
+            from harness.registry import BACKENDS
+            write_json(store.run_dir / "environment.json", environment(suite.seed))
+            with console.status("loading model"):
+                loaded.append(BACKENDS[suite.model.backend](suite.model))
+        return loaded[0]
+    if todo and suite.sweep is not None:  # tune on dev first; the chosen configs go to test
+        from harness.sweep import run_sweep
+        suite = run_sweep(ls, data, store, get_backend, console, storage)
+        todo = [suite.strategy(s.name) for s in todo]
+    for s in todo:
+        results[s.name] = _run_strategy(s, suite, data, get_backend(), store, console)
     results = {s.name: results[s.name] for s in suite.strategies}
     acc = suite.requirements.accuracy_metric
     per_example = {}

@@ -7,6 +7,8 @@ Contract:
   and its end-of-turn token. Writes `adapter_model.safetensors` + `adapter_config.json` to
   `out_dir` and returns a `TrainResult` (per-step loss, measured seconds, tokens seen).
 - Raises `TrainingDiverged` when the loss becomes NaN/inf.
+- `on_step(step, loss, model)`, if given, is called after each optimizer step (1-based step) with
+  the peft model being trained; it may raise (e.g. `optuna.TrialPruned`) to stop training.
 
 We use a short explicit loop rather than `transformers.Trainer`: it lets us batch by length
 (no padding to a fixed max length), which on a 2-core CPU is the difference between minutes and
@@ -65,7 +67,7 @@ def _length_grouped_batches(lengths: list[int], bs: int, rng: random.Random) -> 
 
 
 def train_lora(backend, pairs, lora: LoraKnobs, training: TrainingKnobs, out_dir: Path,
-               seed: int = 0, bar=None) -> TrainResult:
+               seed: int = 0, bar=None, on_step=None) -> TrainResult:
     from peft import LoraConfig, get_peft_model
     from transformers import get_linear_schedule_with_warmup
 
@@ -113,6 +115,8 @@ def train_lora(backend, pairs, lora: LoraKnobs, training: TrainingKnobs, out_dir
         result.steps = step + 1
         if bar:
             bar.advance(1); bar.note(f"loss {loss.item():.3f}")
+        if on_step is not None:
+            on_step(step + 1, result.losses[-1], model)
     result.seconds = time.perf_counter() - t0
     result.flops_estimate = 4.0 * sum(p.numel() for p in model.parameters()) * result.tokens
     out_dir.mkdir(parents=True, exist_ok=True)
