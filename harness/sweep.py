@@ -44,8 +44,8 @@ class Part:
 
 
 def parts(suite) -> list[Part]:
-    if suite.sweep.cross_strategy:
-        return [Part("cross", list(suite.strategies))]
+    if suite.sweep.cross_strategy:  # the strategies that declare a space compete for one budget
+        return [Part("cross", [s for s in suite.strategies if s.search])]
     return [Part(s.name, [s]) for s in suite.strategies if s.search]
 
 
@@ -174,7 +174,8 @@ def _row(t, names) -> dict:
             "values": dict(zip(names, t.values)) if t.values else None,
             "dev": t.user_attrs.get("dev"), "train_size": t.user_attrs.get("train_size"),
             "seconds": round(ss.seconds(t), 2), "error": t.user_attrs.get("error"),
-            "pruned": t.user_attrs.get("pruned"), "zombie": bool(t.user_attrs.get("zombie"))}
+            "pruned": t.user_attrs.get("pruned"), "zombie": bool(t.user_attrs.get("zombie")),
+            "intermediate": t.intermediate_values or None}
 
 
 def pareto(trials, directions) -> list:
@@ -293,7 +294,7 @@ def _finish(ls, store, studies, objs, stopped, url, all_trials, console):
     new = []
     for s in suite.strategies:
         mine = [t for t in all_trials if t.user_attrs.get("strategy") == s.name]
-        best = choose(mine, directions) if s.search or suite.sweep.cross_strategy else None
+        best = choose(mine, directions) if s.search else None
         if best is None:
             new.append(s.model_copy(update={"search": {}}))
             chosen[s.name] = {"trial": None, "config": None,
