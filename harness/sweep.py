@@ -30,6 +30,7 @@ from optuna.trial import TrialState
 from harness import sweep_study as ss
 from harness.errors import UserError
 from harness.store import config_hash, write_json
+from harness.sweep_report import choose, learning_curve, pareto, print_summary, row
 from harness.sweep_space import apply, suggest
 
 
@@ -168,61 +169,6 @@ class Evaluate:
         return on_step
 
 
-def _row(t, names) -> dict:
-    return {"number": t.number, "state": t.state.name, "strategy": t.user_attrs.get("strategy"),
-            "params": t.params, "config": t.user_attrs.get("config"),
-            "values": dict(zip(names, t.values)) if t.values else None,
-            "dev": t.user_attrs.get("dev"), "train_size": t.user_attrs.get("train_size"),
-            "seconds": round(ss.seconds(t), 2), "error": t.user_attrs.get("error"),
-            "pruned": t.user_attrs.get("pruned"), "zombie": bool(t.user_attrs.get("zombie")),
-            "intermediate": t.intermediate_values or None}
-
-
-def pareto(trials, directions) -> list:
-    """Non-dominated COMPLETE trials. Written out (Optuna's `study.best_trials` does this for a
-    whole study) because the cross-strategy study needs the front of each strategy's subset."""
-    sign = [1 if d == "maximize" else -1 for d in directions]
-    done = [t for t in trials if t.state == TrialState.COMPLETE]
-
-    def dominates(a, b):
-        va, vb = [s * v for s, v in zip(sign, a.values)], [s * v for s, v in zip(sign, b.values)]
-        return all(x >= y for x, y in zip(va, vb)) and any(x > y for x, y in zip(va, vb))
-    return [t for t in done if not any(dominates(o, t) for o in done if o is not t)]
-
-
-def choose(trials, directions):
-    """Single objective: the best trial. Several: on the Pareto front, the best on the first
-    objective (ties broken by the next ones). None when no trial completed."""
-    front = pareto(trials, directions)
-    if not front:
-        return None
-    sign = [1 if d == "maximize" else -1 for d in directions]
-    return max(front, key=lambda t: tuple(s * v for s, v in zip(sign, t.values)))
-
-
-def _learning_curve(suite, chosen_by_strategy, all_trials, acc) -> dict:
-    """Per lora/hybrid strategy whose search has training.train_size: for each size, the best
-    completed trial's dev accuracy with its 95% bootstrap interval over dev examples."""
-    from harness.stats import ci
-    out: dict = {}
-    for s in suite.strategies:
-        if s.type not in ("lora", "hybrid") or "training.train_size" not in s.search:
-            continue
-        best: dict = {}
-        for t in all_trials:
-            if t.state != TrialState.COMPLETE or t.user_attrs.get("strategy") != s.name:
-                continue
-            scores = t.user_attrs.get("dev_scores") or []
-            est = ci(scores, seed=suite.seed)
-            n = t.user_attrs.get("train_size")
-            if est.value is not None and (n not in best or est.value > best[n]["value"]):
-                best[n] = {"train_size": n, "value": est.value, "low": est.low, "high": est.high,
-                           "n_dev": est.n, "trial": t.number}
-        if best:
-            out[s.name] = [best[k] for k in sorted(best)]
-    return {"metric": acc, "split": "dev"} | out if out else {}
-
-
 def run_sweep(ls, data, store, get_backend, console, storage: str | None = None,
               worker: bool = False, on_trial=None):
     suite, sw = ls.suite, ls.suite.sweep
@@ -290,7 +236,7 @@ def _finish(ls, store, studies, objs, stopped, url, all_trials, console):
                        "states": {k: v for k, v in states.items() if v},
                        "seconds": round(sum(ss.seconds(t) for t in trials), 1),
                        "pareto_front": [t.number for t in front],
-                       "trials": [_row(t, names) for t in trials]})
+                       "trials": [row(t, names) for t in trials]})
     new = []
     for s in suite.strategies:
         mine = [t for t in all_trials if t.user_attrs.get("strategy") == s.name]
@@ -311,7 +257,7 @@ def _finish(ls, store, studies, objs, stopped, url, all_trials, console):
                                                        if t.user_attrs.get("strategy") == s.name), 1)
                                      for s in suite.strategies}}
     _cleanup(store)
-    lc = _learning_curve(suite, chosen, all_trials, suite.requirements.accuracy_metric)
+    lc = learning_curve(suite, all_trials, suite.requirements.accuracy_metric)
     if lc:
         write_json(store.run_dir / "learning_curve.json", lc)
     write_json(store.run_dir / "sweeps.json", {
@@ -320,7 +266,6 @@ def _finish(ls, store, studies, objs, stopped, url, all_trials, console):
                      "strategy is then evaluated once on test",
         "budget": suite.sweep.model_dump(mode="json", by_alias=True), "spent": spent,
         "chosen": chosen, "studies": report})
-    from harness.sweep_report import print_summary
     print_summary(console, report, chosen, spent, names)
     return suite.model_copy(update={"strategies": new})
 

@@ -158,9 +158,9 @@ def _claim(study: optuna.Study) -> int | None:
 
 
 def run_one(study: optuna.Study, trial_id: int, objective, on_done=None) -> None:
-    trial = optuna.Trial(study, trial_id)
+    hb, t0 = _Heartbeat(study._storage, trial_id), time.perf_counter()  # first: a kill from
+    trial = optuna.Trial(study, trial_id)                 # here on leaves a detectable zombie
     trial.set_user_attr("worker", f"{os.uname().nodename}:{os.getpid()}")
-    hb, t0 = _Heartbeat(study._storage, trial_id), time.perf_counter()
     state, values, error = TrialState.FAIL, None, None
     try:
         values = objective(trial)

@@ -20,7 +20,8 @@ from rich.console import Console
 from harness.data import load_dataset
 from harness.store import RunStore, read_json
 from harness.suite import load_suite
-from harness.sweep import choose, pareto, run_sweep, study_name
+from harness.sweep import run_sweep, study_name
+from harness.sweep_report import choose, pareto
 from harness.sweep_study import open_storage
 from tests.conftest import TINY
 
