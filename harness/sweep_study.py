@@ -35,11 +35,36 @@ def safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def normalize_url(url: str) -> str:
+    """`postgresql://` means psycopg 3 to SQLAlchemy >= 2.1; we ship psycopg2 (psycopg2-binary),
+    so a URL without an explicit driver uses it unless psycopg 3 is installed."""
+    import importlib.util
+    if url.startswith(("postgresql://", "postgres://")) and importlib.util.find_spec("psycopg") is None:
+        return "postgresql+psycopg2://" + url.split("://", 1)[1]
+    return url
+
+
 def open_storage(url: str) -> optuna.storages.RDBStorage:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     import warnings
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-    return optuna.storages.RDBStorage(url, heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S)
+    url = normalize_url(url)
+    # The first RDBStorage on an empty database creates Optuna's tables; two processes doing it
+    # at once collide (duplicate key), so creation is serialised like slot top-ups.
+    with _create_lock(url):
+        return optuna.storages.RDBStorage(url, heartbeat_interval=HEARTBEAT_S,
+                                          grace_period=GRACE_S)
+
+
+@contextlib.contextmanager
+def _create_lock(url: str):
+    import sqlalchemy
+    engine = sqlalchemy.create_engine(url)
+    try:
+        with _lock_engine(engine, "harness-optuna-schema"):
+            yield
+    finally:
+        engine.dispose()
 
 
 def make_sampler(name: str, seed: int, n_trials: int):
@@ -86,14 +111,19 @@ def seconds(t) -> float:
     return float(t.user_attrs.get("seconds", (end - t.datetime_start).total_seconds()))
 
 
-@contextlib.contextmanager
 def _lock(storage, study_name: str):
     """Serialise slot top-ups between processes sharing the storage."""
     storage = getattr(storage, "_backend", storage)  # create_study wraps RDBStorage in a cache
-    if storage.engine.dialect.name == "postgresql":
+    return _lock_engine(storage.engine, study_name)
+
+
+@contextlib.contextmanager
+def _lock_engine(engine, name: str):
+    """An advisory lock on PostgreSQL, a file lock next to a SQLite file, else none."""
+    if engine.dialect.name == "postgresql":
         import sqlalchemy
-        key = int.from_bytes(hashlib.sha256(study_name.encode()).digest()[:7], "big")
-        with storage.engine.connect() as conn:
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:7], "big")
+        with engine.connect() as conn:
             conn.execute(sqlalchemy.text("SELECT pg_advisory_lock(:k)"), {"k": key})
             try:
                 yield
@@ -101,7 +131,7 @@ def _lock(storage, study_name: str):
                 conn.execute(sqlalchemy.text("SELECT pg_advisory_unlock(:k)"), {"k": key})
                 conn.commit()
         return
-    db = storage.engine.url.database if storage.engine.dialect.name == "sqlite" else None
+    db = engine.url.database if engine.dialect.name == "sqlite" else None
     path = (db + ".lock") if db and db != ":memory:" else None
     if path is None:
         yield

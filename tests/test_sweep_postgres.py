@@ -18,6 +18,7 @@ from optuna.trial import TrialState
 
 from harness.suite import load_suite
 from harness.sweep import study_name
+from harness.sweep_study import normalize_url
 from tests.conftest import TINY
 
 
@@ -94,7 +95,7 @@ def test_two_workers_share_one_postgres_study(tmp_path, postgres):
     assert sum(ran) == N_TRIALS and min(ran) >= 1, ran   # both took part, nothing extra
 
     name = study_name(load_suite(suite).suite, "prompt")
-    trials = optuna.load_study(study_name=name, storage=postgres).trials
+    trials = optuna.load_study(study_name=name, storage=normalize_url(postgres)).trials
     assert sorted(t.number for t in trials) == list(range(N_TRIALS))   # none lost, none doubled
     assert all(t.state == TrialState.COMPLETE for t in trials)
     by_worker = {}
@@ -109,4 +110,4 @@ def test_two_workers_share_one_postgres_study(tmp_path, postgres):
                        capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr[-3000:]
     assert " [prompt] " not in r.stdout and f"sweep spent: {N_TRIALS} trials" in r.stdout
-    assert len(optuna.load_study(study_name=name, storage=postgres).trials) == N_TRIALS
+    assert len(optuna.load_study(study_name=name, storage=normalize_url(postgres)).trials) == N_TRIALS
