@@ -112,7 +112,7 @@ class Evaluate:
         trial.set_user_attr("strategy", base.name)
         trial.set_user_attr("config", knobs)
         cfg = apply(base, knobs)  # ValueError (e.g. chunk_overlap >= chunk_size): trial FAILED
-        if "training" in cfg.model_fields:
+        if "training" in type(cfg).model_fields:
             n = min(len(self.data.train), cfg.training.train_size or len(self.data.train))
             trial.set_user_attr("train_size", n)
         backend = self.get_backend()
@@ -252,7 +252,9 @@ def _finish(ls, store, studies, objs, stopped, url, all_trials, console):
         chosen[s.name] = {"trial": best.number, "config": best.user_attrs["config"],
                           "dev": best.user_attrs.get("dev"), "values": dict(zip(names, best.values))}
         _adopt(store, s.name, best)
-    spent = {"trials": len(all_trials), "seconds": round(sum(ss.seconds(t) for t in all_trials), 1),
+    ran = [t for t in all_trials if t.state != TrialState.WAITING]
+    spent = {"trials": len(ran), "unrun_slots": len(all_trials) - len(ran),
+             "seconds": round(sum(ss.seconds(t) for t in all_trials), 1),
              "by_strategy_seconds": {s.name: round(sum(ss.seconds(t) for t in all_trials
                                                        if t.user_attrs.get("strategy") == s.name), 1)
                                      for s in suite.strategies}}

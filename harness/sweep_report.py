@@ -104,5 +104,6 @@ def print_summary(console, studies: list[dict], chosen: dict, spent: dict, names
                           + ", ".join(f"{k}={_fmt(v)}" for k, v in (c["config"] or {}).items())
                           + " — dev " + ", ".join(f"{k} {_fmt(v)}" for k, v in c["values"].items()),
                           highlight=False)
-    console.print(f"sweep spent: {spent['trials']} trials, {spent['seconds']:.0f} s of trial time "
+    unrun = f"; {spent['unrun_slots']} slot(s) left unrun" if spent.get("unrun_slots") else ""
+    console.print(f"sweep spent: {spent['trials']} trials{unrun}, {spent['seconds']:.0f} s of trial time "
                   f"({', '.join(f'{k} {v:.0f} s' for k, v in spent['by_strategy_seconds'].items())})")

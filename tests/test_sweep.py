@@ -178,7 +178,8 @@ def test_time_budget_stops_the_sweep_and_reports_spending(tmp_path, backend):
     _, out = _sweep(ls, data, store, backend)
     sweeps = read_json(store.run_dir / "sweeps.json")
     assert sweeps["studies"][0]["stopped"] == "time" and sweeps["spent"]["trials"] == 1
-    assert "time budget spent" in out and "sweep spent: 1 trials" in out
+    assert sweeps["spent"]["unrun_slots"] == 3  # the budget of trials was not the limit
+    assert "time budget spent" in out and "sweep spent: 1 trials; 3 slot(s) left unrun" in out
 
 
 class _T:  # the fields of a FrozenTrial that pareto/choose read
