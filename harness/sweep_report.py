@@ -13,7 +13,7 @@ from __future__ import annotations
 from optuna.trial import TrialState
 from rich.table import Table
 
-from harness.sweep_study import seconds
+from harness.sweep_study import seconds, zombie
 
 
 def row(t, names) -> dict:
@@ -22,7 +22,7 @@ def row(t, names) -> dict:
             "values": dict(zip(names, t.values)) if t.values else None,
             "dev": t.user_attrs.get("dev"), "train_size": t.user_attrs.get("train_size"),
             "seconds": round(seconds(t), 2), "error": t.user_attrs.get("error"),
-            "pruned": t.user_attrs.get("pruned"), "zombie": bool(t.user_attrs.get("zombie")),
+            "pruned": t.user_attrs.get("pruned"), "zombie": zombie(t),
             "intermediate": t.intermediate_values or None}
 
 

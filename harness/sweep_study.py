@@ -102,6 +102,12 @@ def consumed(t) -> bool:
         t.state == TrialState.FAIL and "error" in t.user_attrs)
 
 
+def zombie(t) -> bool:
+    """A trial lost with its process (killed, or failed as stale): FAILED without an `error`
+    (a finished trial cannot be tagged afterwards); its slot is run again."""
+    return t.state == TrialState.FAIL and "error" not in t.user_attrs
+
+
 def seconds(t) -> float:
     if t.datetime_start is None:
         return 0.0
@@ -150,9 +156,6 @@ def top_up(study: optuna.Study, n_trials: int) -> int:
     optuna.storages.fail_stale_trials(study)
     with _lock(study._storage, study.study_name):
         trials = study.get_trials(deepcopy=False)
-        for t in trials:  # a killed process's trial: say so, so nobody takes it for an error
-            if t.state == TrialState.FAIL and "error" not in t.user_attrs and not t.user_attrs.get("zombie"):
-                study._storage.set_trial_user_attr(t._trial_id, "zombie", True)
         busy = sum(consumed(t) or t.state in (TrialState.WAITING, TrialState.RUNNING) for t in trials)
         for _ in range(max(0, n_trials - busy)):
             study.enqueue_trial({})
