@@ -37,9 +37,13 @@ PROFILE = typer.Option(None, "--profile", help="merge the suite's named profile 
 RESULTS = typer.Option(Path("results"), "--results", help="results store folder")
 
 
+STORAGE = typer.Option(None, "--storage", help="Optuna storage URL for sweeps, e.g. "
+                       "postgresql://user@host/db (default: SQLite in the run folder)")
+
+
 @app.command()
 def run(suite: Path = typer.Argument(..., help="suite YAML file"), results: Path = RESULTS,
-        profile: Optional[str] = PROFILE):
+        profile: Optional[str] = PROFILE, storage: Optional[str] = STORAGE):
     """Prepare, evaluate, score and compare every strategy of SUITE; print the recommendation."""
     from harness.suite import load_suite
     try:
@@ -48,7 +52,7 @@ def run(suite: Path = typer.Argument(..., help="suite YAML file"), results: Path
             raise UserError("the results store must be a folder", file=str(results))
         from harness.report import render
         from harness.runner import run as run_suite
-        run_dir, res, decision = run_suite(ls, results, console)
+        run_dir, res, decision = run_suite(ls, results, console, storage)
     except UserError as e:
         _fail(e)
     except OSError as e:  # e.g. results folder not writable, disk full: no traceback
@@ -71,6 +75,21 @@ def validate(suite: Path = typer.Argument(..., help="suite YAML file"),
     console.print(f"{suite}: valid — {len(ls.suite.strategies)} strategies; {len(data.train)} "
                   f"train, {len(data.dev)} dev, {len(data.test)} test examples, "
                   f"{len(data.kb)} KB documents, {len(data.safety)} safety probes")
+
+
+@app.command()
+def worker(suite: Path = typer.Argument(..., help="suite YAML file with a `sweep:` block"),
+           storage: Optional[str] = STORAGE, profile: Optional[str] = PROFILE,
+           results: Path = RESULTS):
+    """Join SUITE's sweep studies and run trials until their budget is used (any number of
+    processes or machines sharing one --storage)."""
+    from harness.suite import load_suite
+    try:
+        from harness.sweep import work
+        n = work(load_suite(suite, profile), results, console, storage)
+    except UserError as e:
+        _fail(e)
+    console.print(f"worker done: ran {n} trial(s)")
 
 
 def _run_dir(run_ref: str, suite_name: str, results: Path) -> Path:

@@ -6,7 +6,10 @@ Contract:
   `VectorStoreIndex`. The index is persisted (JSON) under `cache_dir/index-<hash>` keyed by the
   documents, the chunking knobs and the embedding model, and loaded from there when present.
 - `Retriever.retrieve_many(questions, top_k)` returns, per question, the top-k chunks (doc id,
-  text, cosine score), best first. `Retriever.chunks` lists every chunk (for distractors).
+  text, score), best first. `Retriever.chunks` lists every chunk (for distractors).
+- `retriever` (knob): `dense` ranks by cosine similarity of MiniLM embeddings, `bm25` by
+  llama-index's `BM25Retriever` (lexical), `both` fuses the two rankings with llama-index's
+  `QueryFusionRetriever` in reciprocal-rank mode (scores are then RRF scores, not cosines).
 """
 from __future__ import annotations
 
@@ -30,18 +33,36 @@ class Chunk:
 
 
 class Retriever:
-    def __init__(self, index, embedding_name: str, top_k: int):
-        self.index, self.embedding_name, self.top_k = index, embedding_name, top_k
+    def __init__(self, index, embedding_name: str, top_k: int, mode: str = "dense"):
+        self.index, self.embedding_name, self.top_k, self.mode = index, embedding_name, top_k, mode
         nodes = sorted(index.docstore.docs.values(), key=lambda n: n.node_id)
         self.chunks = [Chunk(n.metadata.get("doc_id", ""), n.get_content()) for n in nodes]
 
+    def _retriever(self, k: int):
+        dense = self.index.as_retriever(similarity_top_k=k)
+        if self.mode == "dense":
+            return dense
+        from llama_index.retrievers.bm25 import BM25Retriever
+        bm25 = BM25Retriever.from_defaults(docstore=self.index.docstore,
+                                           similarity_top_k=min(k, len(self.chunks)))
+        if self.mode == "bm25":
+            return bm25
+        from llama_index.core.llms.mock import MockLLM
+        from llama_index.core.retrievers import QueryFusionRetriever
+        # num_queries=1: fuse the two rankings of the user's query only (no LLM query rewriting;
+        # the MockLLM is never called, it only keeps llama-index from resolving a default LLM).
+        return QueryFusionRetriever([dense, bm25], llm=MockLLM(), mode="reciprocal_rerank",
+                                    similarity_top_k=k, num_queries=1, use_async=False)
+
     def retrieve_many(self, questions: list[str], top_k: int | None = None) -> list[list[Chunk]]:
         from llama_index.core import QueryBundle
-        retriever = self.index.as_retriever(similarity_top_k=top_k or self.top_k)
-        vecs = embed(list(questions), self.embedding_name)  # one batched call, not one per query
+        retriever = self._retriever(top_k or self.top_k)
+        vecs = (embed(list(questions), self.embedding_name) if self.mode != "bm25"  # one batched
+                else [None] * len(questions))                                     # call, not one per query
         out = []
         for q, v in zip(questions, vecs):
-            hits = retriever.retrieve(QueryBundle(query_str=q, embedding=v.tolist()))
+            hits = retriever.retrieve(QueryBundle(query_str=q,
+                                                  embedding=None if v is None else v.tolist()))
             out.append([Chunk(h.node.metadata.get("doc_id", ""), h.node.get_content(),
                               float(h.score or 0.0)) for h in hits])
         return out
@@ -65,7 +86,7 @@ def build_retriever(kb: list[Document], knobs: RetrievalKnobs, embedding_name: s
     if (folder / "docstore.json").exists():
         ctx = StorageContext.from_defaults(persist_dir=str(folder))
         return Retriever(load_index_from_storage(ctx, embed_model=emb_model), embedding_name,
-                         knobs.similarity_top_k), folder, True
+                         knobs.similarity_top_k, knobs.retriever), folder, True
     docs = [LIDocument(text=d.text, doc_id=d.id, metadata={"doc_id": d.id}) for d in kb]
     splitter = SentenceSplitter(chunk_size=knobs.chunk_size, chunk_overlap=knobs.chunk_overlap)
     nodes = splitter.get_nodes_from_documents(docs)
@@ -85,4 +106,4 @@ def build_retriever(kb: list[Document], knobs: RetrievalKnobs, embedding_name: s
         tmp.rename(folder)
     except OSError:  # another process persisted the same index first
         shutil.rmtree(tmp, ignore_errors=True)
-    return Retriever(index, embedding_name, knobs.similarity_top_k), folder, False
+    return Retriever(index, embedding_name, knobs.similarity_top_k, knobs.retriever), folder, False

@@ -1,6 +1,8 @@
 """`harness run`: suite -> strategies prepared and evaluated -> scored -> stored -> decided.
 
-Contract: `run(loaded_suite, results_root, console)` returns (run_dir, results, decision).
+Contract: `run(loaded_suite, results_root, console, storage=None)` returns (run_dir, results,
+decision). With a `sweep:` block, harness.sweep first tunes the strategies on dev (studies in
+`storage`, default SQLite in the run folder) and only the chosen configurations are evaluated.
 - The run folder is `results_root/<suite>/<run_id>`; a strategy whose `metrics.json` exists
   there, or whose key is in the per-strategy cache (harness.cache: changing one strategy's knob
   recomputes only that strategy), is not recomputed, and the model is not even loaded (nor torch
@@ -75,7 +77,7 @@ def _load_backend(backends, m, suite, ls, strategy):
         if e.file:
             raise
         key = "model"
-        if strategy.model is not None:
+        if strategy is not None and strategy.model is not None:
             key = f"strategies.{suite.strategies.index(strategy)}.model"
         key += "." + e.key.split(".", 1)[1] if e.key and "." in e.key else ""
         msg = str(e)
@@ -84,7 +86,7 @@ def _load_backend(backends, m, suite, ls, strategy):
                         line=lines.get(key) or lines.get(key.rsplit(".", 1)[0])) from None
 
 
-def run(ls, results_root: Path, console) -> tuple[Path, dict, dict]:
+def run(ls, results_root: Path, console, storage: str | None = None) -> tuple[Path, dict, dict]:
     suite = ls.suite
     data = load_dataset(ls)
     resolved = suite.model_dump(mode="json")
@@ -105,18 +107,24 @@ def run(ls, results_root: Path, console) -> tuple[Path, dict, dict]:
         if s not in todo:
             results[s.name] = store.metrics(s.name)
             console.print(f"[green]✓[/] {s.name}: reused finished results (cache {keys[s.name]})")
-    if todo:
+    backends: dict[str, object] = {}
+
+    def get_backend(strategy=None):  # each distinct model loaded once, only when needed
         from harness.registry import BACKENDS
-        write_json(store.run_dir / "environment.json", environment(suite.seed))
-        backends: dict[str, object] = {}
-        for s in todo:
-            m = suite.model_for(s)
-            if m.model_dump_json() not in backends:
-                with console.status("loading model"):
-                    backends[m.model_dump_json()] = _load_backend(BACKENDS, m, suite, ls, s)
-            results[s.name] = _run_strategy(s, suite, data, backends[m.model_dump_json()],
-                                            store, console)
-            cache.publish(store, s.name, keys[s.name])
+        m = suite.model_for(strategy) if strategy is not None else suite.model
+        if m.model_dump_json() not in backends:
+            if not backends:
+                write_json(store.run_dir / "environment.json", environment(suite.seed))
+            with console.status("loading model"):
+                backends[m.model_dump_json()] = _load_backend(BACKENDS, m, suite, ls, strategy)
+        return backends[m.model_dump_json()]
+    if todo and suite.sweep is not None:  # tune on dev first; the chosen configs go to test
+        from harness.sweep import run_sweep
+        suite = run_sweep(ls, data, store, get_backend, console, storage)
+        todo = [suite.strategy(s.name) for s in todo]
+    for s in todo:
+        results[s.name] = _run_strategy(s, suite, data, get_backend(s), store, console)
+        cache.publish(store, s.name, keys[s.name])
     results = {s.name: results[s.name] for s in suite.strategies}
     acc = suite.requirements.accuracy_metric
     per_example = {}

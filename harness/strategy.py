@@ -45,6 +45,7 @@ class Context:
     backend: object          # a ModelBackend (hf: adapters attachable)
     artifact_dir: Path       # this strategy's folder in the run
     cache_dir: Path          # content-addressed artifacts shared between runs of a suite
+    on_step: object = None   # optional training callback (see harness.training.train_lora)
 
 
 class Strategy(Protocol):

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from harness.errors import UserError
+from harness.sweep_space import Dist, SweepConfig
 
 
 class _Strict(BaseModel):
@@ -131,6 +132,11 @@ class RetrievalKnobs(_Strict):
     chunk_size: int = Field(256, ge=32, le=8192)
     chunk_overlap: int = Field(32, ge=0)
     similarity_top_k: int = Field(3, ge=1, le=50)
+    retriever: Literal["dense", "bm25", "both"] = "dense"   # both: reciprocal-rank fusion
+
+
+# `search:` on any strategy: {knob path: Dist} (see harness.sweep_space); used by `sweep:`.
+Search = dict[str, Dist]
 
 
 class PromptStrategy(_Strict):
@@ -138,12 +144,16 @@ class PromptStrategy(_Strict):
     name: str
     model: Model | None = None  # overrides the suite's `model:` key by key
     num_shots: int = Field(3, ge=0, le=64)
+    template: Literal["chat", "inline"] = "chat"   # harness.prompting.TEMPLATES
+    system_prompt: str | None = None               # a name from the suite's `system_prompts`
+    search: Search = {}
 
 
 class RagStrategy(RetrievalKnobs):
     type: Literal["rag"]
     name: str
     model: Model | None = None  # overrides the suite's `model:` key by key
+    search: Search = {}
 
 
 class LoraStrategy(_Strict):
@@ -152,6 +162,7 @@ class LoraStrategy(_Strict):
     model: Model | None = None  # overrides the suite's `model:` key by key
     lora: LoraKnobs = LoraKnobs()
     training: TrainingKnobs = TrainingKnobs()
+    search: Search = {}
 
 
 class HybridStrategy(_Strict):
@@ -163,6 +174,7 @@ class HybridStrategy(_Strict):
     training: TrainingKnobs = TrainingKnobs()
     retrieval: RetrievalKnobs = RetrievalKnobs()
     num_distractors: int = Field(1, ge=0, le=20)
+    search: Search = {}
 
 
 StrategyConfig = Annotated[Union[PromptStrategy, RagStrategy, LoraStrategy, HybridStrategy],
@@ -211,11 +223,13 @@ class Suite(_Strict):
     model: Model = Model()
     embedding: Embedding = Embedding()
     system_prompt: str = "You are a helpful customer-support assistant. Answer briefly and accurately."
+    system_prompts: dict[str, str] = {}   # named variants a prompt strategy may pick or search
     strategies: list[StrategyConfig] = Field(min_length=1)
     metrics: list[str] = Field(default_factory=lambda: list(DEFAULT_METRICS))
     pricing: Pricing = Pricing()
     requirements: Requirements = Requirements()
     gates: list[Gate] = []
+    sweep: SweepConfig | None = None      # tune strategies' `search:` spaces on dev first
     # Named overrides merged into this file by `--profile NAME` (e.g. a small CI profile):
     # mappings merge key by key; `strategies` is a mapping from strategy name to its overrides.
     profiles: dict[str, dict] = {}
@@ -275,15 +289,17 @@ def _lines(path: Path) -> dict[str, int]:
 
 def _key_path(loc: tuple, raw) -> str:
     """Turn a pydantic error location into the YAML key path (dropping union tags)."""
-    parts, node = [], raw
+    parts, node, after_index = [], raw, False
     for item in loc:
+        tag = after_index and isinstance(node, dict) and node.get("type") == item  # union tag
+        after_index = False
+        if tag and item in ("prompt", "rag", "lora", "hybrid"):
+            continue  # discriminator tag inserted by pydantic (a lora strategy also has `lora:`)
         if isinstance(node, list) and isinstance(item, int):
             parts.append(str(item)); node = node[item] if item < len(node) else None
+            after_index = True
         elif isinstance(node, dict) and item in node:
             parts.append(str(item)); node = node[item]
-        elif isinstance(node, dict) and isinstance(item, str) and item not in node and item in (
-                "prompt", "rag", "lora", "hybrid") and node.get("type") == item:
-            continue  # discriminator tag inserted by pydantic
         else:
             parts.append(str(item)); node = None
     return ".".join(parts)
@@ -425,6 +441,9 @@ def load_suite(path: str | Path, profile: str | None = None) -> LoadedSuite:
             key = f"strategies.{i}" + (".retrieval" if s.type == "hybrid" else "") + ".chunk_overlap"
             raise UserError("chunk_overlap must be smaller than chunk_size", file=str(path),
                             key=key, line=_lines(path).get(key))
+    from harness.sweep_space import check_search
+    lines = _lines(path)
+    check_search(suite, lambda key: (str(path), lines.get(key) or lines.get(key.rsplit(".", 1)[0])))
     return LoadedSuite(suite=suite, path=path)
 
 

@@ -10,6 +10,8 @@ Contract:
 - Crash safety (`harness.checkpoint`): every `training.save_steps` steps a checkpoint is stored
   next to `out_dir`; a later call with the same pairs, knobs and seed resumes from it, and one
   whose `out_dir` already holds the finished adapter returns its stored result without training.
+- `on_step(step, loss, model)`, if given, is called after each optimizer step (1-based step) with
+  the peft model being trained; it may raise (e.g. `optuna.TrialPruned`) to stop training.
 
 We use a short explicit loop rather than `transformers.Trainer`: each step's examples (grouped
 by length) are packed into rows as wide as its longest example, with per-example position ids, so
@@ -73,7 +75,7 @@ def _length_grouped_batches(lengths: list[int], bs: int, rng: random.Random) -> 
 
 
 def train_lora(backend, pairs, lora: LoraKnobs, training: TrainingKnobs, out_dir: Path,
-               seed: int = 0, bar=None) -> TrainResult:
+               seed: int = 0, bar=None, on_step=None) -> TrainResult:
     from peft import LoraConfig, get_peft_model
     from transformers import get_linear_schedule_with_warmup
 
@@ -134,6 +136,8 @@ def train_lora(backend, pairs, lora: LoraKnobs, training: TrainingKnobs, out_dir
             bar.advance(1); bar.note(f"loss {loss.item():.3f}")
         result.seconds = seconds0 + time.perf_counter() - t0
         ck.step_done(step + 1, model, opt, sched, rng, queue, result)
+        if on_step is not None:
+            on_step(step + 1, result.losses[-1], model)
     result.seconds = seconds0 + time.perf_counter() - t0
     result.flops_estimate = 4.0 * sum(p.numel() for p in model.parameters()) * result.tokens
     ck.save_adapter(model, result)  # adapter only (safetensors), written atomically

@@ -61,7 +61,7 @@ class Hybrid:
         pairs = [(build_messages(system, e.question, context=self._raft_context(e, h, rng)), e.answer)
                  for e, h in zip(train, hits)]
         res = train_lora(self.ctx.backend, pairs, self.config.lora, self.config.training,
-                         self.adapter_dir, self.ctx.suite.seed, bar)
+                         self.adapter_dir, self.ctx.suite.seed, bar, self.ctx.on_step)
         info = {"adapter": str(self.adapter_dir), "index": str(folder),
                 "train_seconds": res.seconds, "train_tokens": res.tokens, "steps": res.steps,
                 "examples": res.examples, "trainable_params": res.trainable_params,

@@ -27,7 +27,7 @@ class Lora:
         system = self.ctx.suite.system_prompt
         pairs = [(build_messages(system, e.question), e.answer) for e in self.ctx.data.train]
         res = train_lora(self.ctx.backend, pairs, self.config.lora, self.config.training,
-                         self.adapter_dir, self.ctx.suite.seed, bar)
+                         self.adapter_dir, self.ctx.suite.seed, bar, self.ctx.on_step)
         info = {"adapter": str(self.adapter_dir), "train_seconds": res.seconds,
                 "train_tokens": res.tokens, "steps": res.steps, "examples": res.examples,
                 "trainable_params": res.trainable_params,

@@ -1,7 +1,9 @@
 """`prompt`: the base model with the suite's system prompt and k few-shot examples from train.
 
-Shots are a seeded sample of train rows (the same for every question), given as prior chat turns.
-Nothing is trained or indexed; `prepare` only picks the shots.
+Shots are a seeded sample of train rows (the same for every question), laid out by `template`
+(harness.prompting.TEMPLATES: prior chat turns, or inline Q/A lines). `system_prompt` names one of
+the suite's `system_prompts` variants (null: the suite's `system_prompt`). Nothing is trained or
+indexed; `prepare` only picks the shots.
 """
 from __future__ import annotations
 
@@ -27,7 +29,9 @@ class PromptEngineering:
     def requests(self, questions: list[str]):
         """The chat requests for these questions (also used by `harness serve`); no retrieval."""
         from harness.backends.base import Request
-        return [Request(build_messages(self.ctx.suite.system_prompt, q, shots=self.shots))
+        suite, name = self.ctx.suite, self.config.system_prompt
+        system = suite.system_prompts[name] if name else suite.system_prompt
+        return [Request(build_messages(system, q, shots=self.shots, template=self.config.template))
                 for q in questions], None
 
     def predict(self, queries: list[Query], bar=None):

@@ -20,3 +20,21 @@ def test_retrieves_the_right_document_and_reuses_cache(tiny_data, tmp_path):
     _, folder3, _ = build_retriever(tiny_data.kb, knobs.model_copy(update={"chunk_size": 128}),
                                     EMB, tmp_path)
     assert folder3 != folder
+
+
+def test_bm25_and_fused_retrievers_share_the_index(tiny_data, tmp_path):
+    """`retriever: bm25` ranks lexically (llama-index BM25Retriever); `both` fuses dense and
+    BM25 rankings (QueryFusionRetriever, reciprocal rank). Same chunks, same cached index."""
+    q = ["how do I turn on two-factor authentication?", "how do I request a refund?"]
+    got = {}
+    for mode in ("dense", "bm25", "both"):
+        knobs = RetrievalKnobs(chunk_size=64, chunk_overlap=8, similarity_top_k=2, retriever=mode)
+        r, folder, _ = build_retriever(tiny_data.kb, knobs, EMB, tmp_path)
+        got[mode] = (r.retrieve_many(q), folder)
+    assert len({f for _, f in got.values()}) == 1  # the retriever choice does not re-index
+    bm25, both = got["bm25"][0], got["both"][0]
+    assert bm25[1][0].doc_id == "refunds" and all(len(h) == 2 for h in bm25 + both)
+    assert bm25[0][0].score > bm25[0][1].score  # BM25 scores, best first
+    for d, b, f in zip(got["dense"][0], bm25, both):  # fused = a ranking of the union
+        assert {c.text for c in f} <= {c.text for c in d} | {c.text for c in b}
+        assert 0 < f[0].score <= 2 / 60 + 1e-9  # reciprocal-rank scores: sum of 1 / (rank + 60)
