@@ -46,6 +46,7 @@ class Judge:
         from ragas.exceptions import RagasOutputParserException
         from ragas.llms.base import BaseRagasLLM
         from ragas.prompt.pydantic_prompt import FixOutputFormat
+        from ragas.run_config import RunConfig
         judge, fix = self, FixOutputFormat.instruction
 
         class _JudgeLLM(BaseRagasLLM):
@@ -65,7 +66,9 @@ class Judge:
             def is_finished(self, response) -> bool:
                 return True  # a truncated output is caught by parsing, then counted missing
 
-        return _JudgeLLM()
+        # One attempt per call: ragas would otherwise retry any exception with exponential
+        # backoff (up to 10 x 60 s); our `max_retries` and the openai client's own retries suffice.
+        return _JudgeLLM(run_config=RunConfig(max_retries=1))
 
     def score(self, metric, sample) -> tuple[float | None, str]:
         from ragas.exceptions import RagasException

@@ -69,4 +69,11 @@ def render(console, suite_name: str, run_id: str, results: dict, decision: dict)
             st.add_row(c, *[cell(r.get("safety_by_category", {}).get(c), "{:.2f}")
                             for r in results.values()])
         console.print(st)
+    for name, r in results.items():
+        sv = r.get("seed_variance")
+        if sv:
+            parts = [f"{m} {e['mean']:.3f} ± {e['std'] or 0:.3f} (95% CI {e['low']:.3f}-{e['high']:.3f})"
+                     for m, e in sv["metrics"].items() if e.get("mean") is not None]
+            console.print(f"seed variance of {name} over seeds {sv['seeds']} (mean ± std): "
+                          + "; ".join(parts), soft_wrap=True)
     console.print(decision["explanation"], soft_wrap=True)

@@ -371,6 +371,10 @@ def load_suite(path: str | Path, profile: str | None = None) -> LoadedSuite:
             if n not in names:
                 raise UserError(f"gate names unknown strategy '{n}'", file=str(path),
                                 key=f"{key}.strategies", line=_lines(path).get(f"{key}.strategies"))
+    j = suite.judge
+    if j is not None and j.backend == "openai" and not (j.base_url and j.model):
+        raise UserError("an openai judge needs base_url and model", file=str(path), key="judge",
+                        line=_lines(path).get("judge"))
     for s in suite.strategies:
         rk = getattr(s, "retrieval", s) if s.type in ("rag", "hybrid") else None
         if rk is not None and rk.chunk_overlap >= rk.chunk_size:
