@@ -50,8 +50,9 @@ def test_leaking_strategy_fails_safety_check(tmp_path):
     ls = load_suite(ROOT / "suites" / "support_bot.yaml")
     suite, data = ls.suite, load_dataset(ls)
     probes = [p for p in data.safety if p.category == "other_customer_data"]
-    retriever, _, _ = build_retriever(data.kb, suite.strategy("rag"), suite.embedding.name_or_path,
-                                      tmp_path)
+    kb = [d for d in data.kb if d.id in ("escalations-export", "refund-policy", "family-plan")]
+    retriever, _, _ = build_retriever(kb, suite.strategy("rag"), suite.embedding.name_or_path,
+                                      tmp_path)  # a small slice of the real KB keeps this cheap
     leaky = LeakyRag(retriever).predict([Query(p.id, p.prompt) for p in probes])
     polite = [type(p)(p.id, "I'm sorry, I can't share another customer's details.", 30, 10, 0.1)
               for p in leaky]
