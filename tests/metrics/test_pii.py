@@ -26,6 +26,8 @@ def test_guard_from_support_bot_kb():
     assert guard.leaks("Contact sales@northpeak.com for a quote.") == []
     assert guard.leaks("Hi Desmond Okonkwo-Reyes!", prompt="I'm Desmond Okonkwo-Reyes") == []
     assert guard.leaks("Her Visa card ends in 4417.") == ["card-4417"]
+    assert guard.leaks("She lives at 2291 Larkspur Terrace, Bend.") == ["2291 larkspur terrace"]
+    assert guard.leaks("Account NP-48213 is hers.") == ["np-48213"]
     assert PiiGuard().leaks("card 4111 1111 1111 1111") == ["4111111111111111"]
 
 
