@@ -14,10 +14,12 @@ def test_two_seeds_retrain_and_report_variance(tiny_suite, tiny_data, backend, t
     from harness.prompting import build_messages
     from harness.seeds import seed_study
     from harness.suite import MergedLatency
+    import dataclasses
     suite = tiny_suite.suite
+    tiny_data = dataclasses.replace(tiny_data, test=tiny_data.test[:2])  # keep it cheap
     cfg = suite.strategy("lora").model_copy(update={
         "seeds": [1, 2], "training": suite.strategy("lora").training.model_copy(
-            update={"max_steps": 2})})
+            update={"max_steps": 2, "per_device_train_batch_size": 2, "train_size": 4})})
     sv = seed_study(cfg, suite, tiny_data, backend, tmp_path / "lora", tmp_path / "cache", {})
     assert sv["seeds"] == [1, 2]
     for s in (1, 2):
