@@ -135,4 +135,38 @@ def decision_markdown(suite_name: str, run_id: str, decision: dict, results: dic
                   "|---|" + "---|" * len(vols)]
         lines += [f"| {n} | " + " | ".join(f"{c:.2f}" for c in row.values()) + " |"
                   for n, row in be.items()]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + metrics_markdown(results)) + "\n"
+
+
+def _cell(e: dict | None) -> str:
+    if not e or e.get("value") is None:
+        return "n/a" + (f" ({e['missing']} missing)" if e and e.get("missing") else "")
+    s = f"{_fmt(e['value'])} [{_fmt(e.get('low'))}, {_fmt(e.get('high'))}]"
+    return s + (f" ({e['missing']} of {e.get('judged')} missing)" if e.get("missing") else "")
+
+
+def metrics_markdown(results: dict) -> list[str]:
+    """Every stored metric of every strategy, value [95% CI] and unit; then seed variance."""
+    names = list(dict.fromkeys(k for r in results.values() for k in r["metrics"]))
+    lines = ["", "All metrics, value [95% CI] (n=1 measurements show the point twice):", "",
+             "| metric | unit | " + " | ".join(results) + " |", "|---|---|" + "---|" * len(results)]
+    for k in names:
+        unit = next(r["metrics"][k].get("unit", "") for r in results.values() if k in r["metrics"])
+        lines.append(f"| {k} | {unit} | " + " | ".join(_cell(r["metrics"].get(k))
+                                                     for r in results.values()) + " |")
+    cats = list(dict.fromkeys(c for r in results.values() for c in r.get("safety_by_category", {})))
+    if cats:
+        lines += ["", "Safety probes passed by category (fraction, [95% CI]):", "",
+                  "| category | " + " | ".join(results) + " |", "|---|" + "---|" * len(results)]
+        lines += [f"| {c} | " + " | ".join(_cell(r.get("safety_by_category", {}).get(c))
+                                           for r in results.values()) + " |" for c in cats]
+    seeded = {n: r["seed_variance"] for n, r in results.items() if r.get("seed_variance")}
+    for n, sv in seeded.items():
+        lines += ["", f"Seed variance of '{n}' (seeds {sv['seeds']}; mean over seeds, std, "
+                      "95% t-interval):", "", "| metric | mean | std | 95% CI | per seed |",
+                  "|---|---|---|---|---|"]
+        for m, e in sv["metrics"].items():
+            per = ", ".join(f"{s}: {_fmt(v.get(m))}" for s, v in sv["per_seed"].items())
+            lines.append(f"| {m} | {_fmt(e['mean'])} | {_fmt(e['std'])} | "
+                         f"[{_fmt(e['low'])}, {_fmt(e['high'])}] | {per} |")
+    return lines

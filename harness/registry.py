@@ -22,10 +22,11 @@ BACKENDS = {"hf": HFBackend, "openai": OpenAIBackend}
 
 @dataclass(frozen=True)
 class Metric:
-    """`fn(outputs, items, embedding_name) -> list[float | None]`, one score per item.
-
-    `kind` is "qa" (items are Examples, scored on the test split) or "safety" (items are Probes);
-    None means "not applicable to this item" and is left out of the mean.
+    """One score per item, None = "not applicable" (left out of the mean). By `kind`:
+    "qa" (Examples, test split) and "safety" (Probes): `fn(outputs, items, embedding_name)`;
+    "rag" (`harness.metrics.rag.RagItem`s of retrieval strategies): `fn(items)`;
+    "judge" (RagItems + a `harness.judge.Judge`): `fn(items, judge)`, None = missing (the
+    judge's output was unparseable after retries), counted and reported as such.
     """
     name: str
     fn: Callable
@@ -33,17 +34,18 @@ class Metric:
     kind: str
     unit: str = "fraction"
     description: str = ""
+    needs_guard: bool = False  # takes `guard=` (harness.metrics.pii.PiiGuard of the suite's data)
 
 
 METRICS: dict[str, Metric] = {}
 
 
 def register_metric(name: str, *, higher_is_better: bool = True, kind: str = "qa",
-                    unit: str = "fraction", description: str = ""):
+                    unit: str = "fraction", description: str = "", needs_guard: bool = False):
     def wrap(fn):
-        METRICS[name] = Metric(name, fn, higher_is_better, kind, unit, description)
+        METRICS[name] = Metric(name, fn, higher_is_better, kind, unit, description, needs_guard)
         return fn
     return wrap
 
 
-from harness.metrics import accuracy, safety  # noqa: E402,F401  (registers the metrics)
+from harness.metrics import accuracy, rag, safety  # noqa: E402,F401  (registers the metrics)

@@ -18,15 +18,26 @@ ROWS = [  # (metric, label with unit, format)
     ("over_refusal", "over-refusal, benign (0-1)", "{:.3f}"),
     ("leakage", "other-customer data leaked (0-1)", "{:.3f}"),
     ("injection_followed", "injection obeyed (0-1)", "{:.3f}"),
+    ("pii_leak", "personal data leaked, any probe (0-1)", "{:.3f}"),
+    ("context_precision", "context precision, ragas (0-1)", "{:.3f}"),
+    ("context_recall", "context recall, ragas (0-1)", "{:.3f}"),
+    ("faithfulness", "faithfulness, ragas judge (0-1)", "{:.3f}"),
+    ("answer_relevancy", "answer relevancy, ragas judge (0-1)", "{:.3f}"),
+    ("canary_acc", "canary accuracy, lm-eval (0-1)", "{:.3f}"),
+    ("canary_drop", "canary drop vs base (0-1)", "{:+.3f}"),
     ("p50_latency_ms", "p50 latency (ms)", "{:,.0f}"),
     ("p95_latency_ms", "p95 latency (ms)", "{:,.0f}"),
     ("p50_ttft_ms", "p50 time to first token (ms)", "{:,.0f}"),
     ("p95_ttft_ms", "p95 time to first token (ms)", "{:,.0f}"),
     ("tokens_per_s", "generation (tokens/s)", "{:.1f}"),
     ("prompt_tokens", "prompt length (tokens)", "{:.0f}"),
+    ("extra_prompt_tokens_vs_prompt", "extra prompt tokens vs prompt (tokens)", "{:+.0f}"),
+    ("unmerged_ms_per_query", "adapter unmerged (ms/query)", "{:,.0f}"),
+    ("merged_ms_per_query", "adapter merged (ms/query)", "{:,.0f}"),
     ("usd_per_1k_queries", "serving ($ / 1k queries)", "{:.4f}"),
     ("train_seconds", "training time (s)", "{:.0f}"),
     ("train_usd", "training cost ($)", "{:.4f}"),
+    ("train_flops_estimate", "training compute (FLOPs, est.)", "{:.2e}"),
 ]
 
 
@@ -36,6 +47,8 @@ def cell(entry: dict | None, fmt: str) -> str:
     s = fmt.format(entry["value"])
     if entry.get("n", 0) > 1 and entry.get("low") is not None:
         s += f" [{fmt.format(entry['low'])}, {fmt.format(entry['high'])}]"
+    if entry.get("missing"):
+        s += f" ({entry['missing']} missing)"
     return s
 
 
@@ -58,4 +71,11 @@ def render(console, suite_name: str, run_id: str, results: dict, decision: dict)
             st.add_row(c, *[cell(r.get("safety_by_category", {}).get(c), "{:.2f}")
                             for r in results.values()])
         console.print(st)
+    for name, r in results.items():
+        sv = r.get("seed_variance")
+        if sv:
+            parts = [f"{m} {e['mean']:.3f} ± {e['std'] or 0:.3f} (95% CI {e['low']:.3f}-{e['high']:.3f})"
+                     for m, e in sv["metrics"].items() if e.get("mean") is not None]
+            console.print(f"seed variance of {name} over seeds {sv['seeds']} (mean ± std): "
+                          + "; ".join(parts), soft_wrap=True)
     console.print(decision["explanation"], soft_wrap=True)

@@ -30,7 +30,8 @@ from harness.store import (RunStore, config_hash, environment, read_jsonl, run_i
 from harness.strategy import Context, Query
 
 
-def _run_strategy(cfg, suite, data, backend, store: RunStore, console) -> dict:
+def _run_strategy(cfg, suite, data, backend, store: RunStore, console, guard=None,
+                  judge=None) -> dict:
     from harness.registry import STRATEGIES
     from harness.scoring import score
     sdir = store.strategy_dir(cfg.name)
@@ -52,7 +53,15 @@ def _run_strategy(cfg, suite, data, backend, store: RunStore, console) -> dict:
         with bar(f"{cfg.name}: safety probes", len(data.safety)) as b:
             probe_preds = resume.predict(strategy, [Query(p.id, p.prompt) for p in data.safety],
                                          b, sdir, "safety", chunk)
-    metrics, qa_rows, safety_rows = score(suite, data.test, preds, data.safety, probe_preds, info)
+    metrics, qa_rows, safety_rows = score(suite, data.test, preds, data.safety, probe_preds, info,
+                                          cfg=cfg, kb=data.kb, guard=guard, judge=judge)
+    if cfg.type in ("lora", "hybrid"):  # forgetting canary, merged latency, seed variance
+        from harness.adapter_checks import adapter_checks
+        checks = adapter_checks(cfg, strategy, suite, data, backend, store,
+                                {n: [r["scores"].get(n) for r in qa_rows] for n in suite.metrics},
+                                console)
+        metrics["metrics"] |= checks.pop("metrics")
+        metrics |= checks
     write_jsonl(sdir / "predictions.jsonl", qa_rows)
     if safety_rows:
         write_jsonl(sdir / "safety.jsonl", safety_rows)
@@ -122,10 +131,22 @@ def run(ls, results_root: Path, console, storage: str | None = None) -> tuple[Pa
         from harness.sweep import run_sweep
         suite = run_sweep(ls, data, store, get_backend, console, storage)
         todo = [suite.strategy(s.name) for s in todo]
+    guard = judge = None
+    if todo:  # built once per run, and only when something has to be computed
+        from harness.metrics.pii import build_guard
+        guard = build_guard(data.kb, [e.answer for e in data.train + data.dev + data.test])
+        if suite.judge:
+            from harness.judge import build_judge
+            judge = build_judge(suite.judge, suite.model,
+                                get_backend() if suite.model.backend == "hf" else None,
+                                suite.embedding.name_or_path)
     for s in todo:
-        results[s.name] = _run_strategy(s, suite, data, get_backend(s), store, console)
+        results[s.name] = _run_strategy(s, suite, data, get_backend(s), store, console, guard,
+                                        judge)
         cache.publish(store, s.name, keys[s.name])
     results = {s.name: results[s.name] for s in suite.strategies}
+    from harness.costs import add_extra_prompt_tokens
+    add_extra_prompt_tokens(suite, store, results)
     acc = suite.requirements.accuracy_metric
     per_example = {}
     for name in results:

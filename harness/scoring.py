@@ -1,9 +1,12 @@
 """Score one strategy's predictions: per-example scores, then aggregates with 95% intervals.
 
-Contract: `score(suite, examples, preds, probes, probe_preds, prepare_info)` returns
-(metrics, qa_rows, safety_rows). `metrics` maps a metric name to
+Contract: `score(suite, examples, preds, probes, probe_preds, prepare_info, cfg=, kb=, guard=,
+judge=)` returns (metrics, qa_rows, safety_rows). `metrics` maps a metric name to
 {value, low, high, n, unit, higher_is_better}; `safety_by_category` maps each probe category to
 its pass rate with interval. Rows are the per-example records written to the run store.
+Retrieval strategies (`cfg.type` rag/hybrid, with a knowledge base `kb`) also get the ragas
+metrics of harness.metrics.rag; judge metrics carry `missing` (unparseable judge outputs).
+`guard` (harness.metrics.pii.PiiGuard) lets safety metrics catch leaked personal data.
 """
 from __future__ import annotations
 
@@ -14,11 +17,14 @@ from harness.registry import METRICS
 from harness.stats import ci
 
 
-def _per_item(names, outputs, items, embedding_name):
-    return {n: METRICS[n].fn(outputs, items, embedding_name) for n in names}
+def _per_item(names, outputs, items, embedding_name, guard=None):
+    return {n: METRICS[n].fn(outputs, items, embedding_name,
+                             **({"guard": guard} if METRICS[n].needs_guard else {}))
+            for n in names}
 
 
-def score(suite, examples, preds, probes, probe_preds, prepare_info: dict):
+def score(suite, examples, preds, probes, probe_preds, prepare_info: dict, cfg=None, kb=(),
+          guard=None, judge=None):
     emb = suite.embedding.name_or_path
     qa_names = list(suite.metrics)
     qa = _per_item(qa_names, [p.output for p in preds], examples, emb)
@@ -34,10 +40,19 @@ def score(suite, examples, preds, probes, probe_preds, prepare_info: dict):
                | ({"ttft_ms": round(p.ttft_s * 1000, 1)} if p.ttft_s is not None else {})
                | ({"cost_usd": p.cost_usd} if p.cost_usd is not None else {})
                for i, (e, p) in enumerate(zip(examples, preds))]
+    if cfg is not None and cfg.type in ("rag", "hybrid") and kb:
+        from harness.metrics.rag import score_rag
+        rag_m, rag_rows, reasons = score_rag(cfg, examples, preds, kb, judge,
+                                             suite.judge.limit if suite.judge else None, suite.seed)
+        metrics |= rag_m
+        for i, row in enumerate(qa_rows):
+            row["scores"] |= {n: v[i] for n, v in rag_rows.items()}
+            if row["id"] in reasons:
+                row["judge_missing"] = reasons[row["id"]]
     safety_rows, by_cat = [], {}
     if probes:
         names = [n for n, m in METRICS.items() if m.kind == "safety"]
-        sf = _per_item(names, [p.output for p in probe_preds], probes, emb)
+        sf = _per_item(names, [p.output for p in probe_preds], probes, emb, guard)
         for n in names:
             m = METRICS[n]
             metrics[n] = ci(sf[n], seed=suite.seed).to_dict() | {
@@ -49,9 +64,9 @@ def score(suite, examples, preds, probes, probe_preds, prepare_info: dict):
                   for c, v in sorted(groups.items())}
         safety_rows = [{"id": pr.id, "category": pr.category, "prompt": pr.prompt,
                         "must_refuse": pr.must_refuse, "output": p.output, "retrieved": p.retrieved,
-                        "scores": {n: sf[n][i] for n in names}}
+                        "scores": {n: sf[n][i] for n in names},
+                        "pii_found": guard.leaks(p.output, pr.prompt) if guard else []}
                        for i, (pr, p) in enumerate(zip(probes, probe_preds))]
-    for n, v in perf_metrics(preds + probe_preds, prepare_info, suite.pricing.compute_usd_per_hour,
-                             suite.seed).items():
+    for n, v in perf_metrics(preds + probe_preds, prepare_info, suite.pricing, suite.seed).items():
         metrics[n] = v | {"higher_is_better": PERF_METRICS[n]}
     return {"metrics": metrics, "safety_by_category": by_cat}, qa_rows, safety_rows

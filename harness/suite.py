@@ -163,6 +163,7 @@ class LoraStrategy(_Strict):
     lora: LoraKnobs = LoraKnobs()
     training: TrainingKnobs = TrainingKnobs()
     search: Search = {}
+    seeds: list[int] | None = None   # retrain once per seed and report seed variance
 
 
 class HybridStrategy(_Strict):
@@ -175,6 +176,7 @@ class HybridStrategy(_Strict):
     retrieval: RetrievalKnobs = RetrievalKnobs()
     num_distractors: int = Field(1, ge=0, le=20)
     search: Search = {}
+    seeds: list[int] | None = None   # retrain once per seed and report seed variance
 
 
 StrategyConfig = Annotated[Union[PromptStrategy, RagStrategy, LoraStrategy, HybridStrategy],
@@ -187,6 +189,38 @@ class Pricing(_Strict):
     compute_usd_per_hour: float = Field(0.10, ge=0)
     input_usd_per_1m_tokens: float | None = Field(None, ge=0)
     output_usd_per_1m_tokens: float | None = Field(None, ge=0)
+
+
+class Judge(_Strict):
+    """The judge model for ragas' LLM metrics (faithfulness, answer relevancy): an
+    OpenAI-compatible endpoint (`base_url`, `model`, key read from the env var `api_key_env`)
+    or a local hf model (`name_or_path`). Unparseable outputs are retried, then counted missing."""
+    backend: Literal["hf", "openai"] = "hf"
+    name_or_path: str = "embedded:smollm2-135m-instruct"   # hf
+    base_url: str | None = None                             # openai
+    model: str | None = None                                # openai
+    api_key_env: str = "OPENAI_API_KEY"                     # openai: name of the env variable
+    max_new_tokens: int = Field(256, ge=8, le=8192)
+    max_retries: int = Field(1, ge=0, le=10)     # whole re-scorings after an unparseable output
+    format_retries: int = Field(1, ge=0, le=3)   # ragas' fix-the-format re-asks per attempt
+    metrics: list[Literal["faithfulness", "answer_relevancy"]] = ["faithfulness", "answer_relevancy"]
+    limit: int | None = Field(None, ge=1)   # judge only the first N test examples (cost)
+
+
+class Canary(_Strict):
+    """Forgetting canary: lm-eval's HF model runs a small general-knowledge task (shipped in
+    harness/canary/) on the base model and on each trained adapter (`peft=`)."""
+    enabled: bool = True
+    limit: int | None = Field(None, ge=1)   # first N items of the task; null = all
+    batch_size: int = Field(16, ge=1)
+
+
+class MergedLatency(_Strict):
+    """Per-query latency of each trained adapter attached unmerged vs merged into the weights."""
+    enabled: bool = True
+    prompts: int = Field(4, ge=1, le=64)
+    max_new_tokens: int = Field(16, ge=1, le=512)
+    repeats: int = Field(2, ge=1, le=20)
 
 
 class Requirements(_Strict):
@@ -227,6 +261,9 @@ class Suite(_Strict):
     strategies: list[StrategyConfig] = Field(min_length=1)
     metrics: list[str] = Field(default_factory=lambda: list(DEFAULT_METRICS))
     pricing: Pricing = Pricing()
+    judge: Judge | None = None
+    canary: Canary = Canary()
+    merged_latency: MergedLatency = MergedLatency()
     requirements: Requirements = Requirements()
     gates: list[Gate] = []
     sweep: SweepConfig | None = None      # tune strategies' `search:` spaces on dev first
@@ -434,6 +471,10 @@ def load_suite(path: str | Path, profile: str | None = None) -> LoadedSuite:
                 raise UserError(f"gate names unknown strategy '{n}'", file=str(path),
                                 key=f"{key}.strategies", line=_lines(path).get(f"{key}.strategies"))
     _check_api_models(suite, path)
+    j = suite.judge
+    if j is not None and j.backend == "openai" and not (j.base_url and j.model):
+        raise UserError("an openai judge needs base_url and model", file=str(path), key="judge",
+                        line=_lines(path).get("judge"))
     for s in suite.strategies:
         rk = getattr(s, "retrieval", s) if s.type in ("rag", "hybrid") else None
         if rk is not None and rk.chunk_overlap >= rk.chunk_size:

@@ -45,3 +45,23 @@ def test_lead_over_runner_up_reports_significance():
     d = recommend(REQ, res, {"rag": {k: 1.0 for k in same}, "lora": worse})
     assert d["paired_tests"]["chosen_minus_other"]["lora"]["significant"]
     assert "runner-up 'lora'" in d["explanation"] and ": statistically significant" in d["explanation"]
+
+
+def test_decision_record_shows_every_metric_with_interval_and_unit():
+    from harness.decide import decision_markdown
+    res = {"rag": _m(0.50, 0.9, 800, 0.01), "lora": _m(0.55, 0.9, 400, 0.03, train=5.0)}
+    for r in res.values():
+        r["metrics"]["faithfulness"] = {"value": 0.8, "low": 0.7, "high": 0.9, "n": 4,
+                                        "unit": "fraction", "missing": 2, "judged": 6}
+        for e in r["metrics"].values():
+            e.setdefault("unit", "fraction")
+    res["lora"]["seed_variance"] = {"seeds": [0, 1], "per_seed": {"0": {"token_f1": 0.5},
+                                                                  "1": {"token_f1": 0.6}},
+                                    "metrics": {"token_f1": {"mean": 0.55, "std": 0.07,
+                                                             "low": -0.08, "high": 1.18, "n": 2}}}
+    md = decision_markdown("s", "r1", recommend(REQ, res), res)
+    table = md.split("All metrics")[1]
+    for k in ("token_f1", "safety_pass", "p95_latency_ms", "usd_per_1k_queries", "faithfulness"):
+        row = next(l for l in table.splitlines() if l.startswith(f"| {k} |"))
+        assert row.count("[") == 2, row  # an interval in every strategy's cell
+    assert "(2 of 6 missing)" in table and "Seed variance of 'lora'" in md and "0: 0.5" in md

@@ -20,6 +20,8 @@ def _tiny_copy(tmp_path):
             raw["data"][k] = str((base / raw["data"][k]).resolve())
     raw["data"]["limit"] = {"train": 16, "dev": 4, "test": 6, "safety": 12}
     raw["model"] = raw.get("model", {}) | {"max_new_tokens": 24, "batch_size": 6}
+    raw["canary"] = {"enabled": True, "limit": 6}
+    raw["merged_latency"] = {"prompts": 2, "max_new_tokens": 4, "repeats": 1}
     for s in raw["strategies"]:
         if s["type"] in ("lora", "hybrid"):
             s["training"] = (s.get("training") or {}) | {"max_steps": 3,
@@ -63,12 +65,20 @@ def test_tiny_support_bot_end_to_end(tmp_path):
         assert m["usd_per_1k_queries"]["unit"] == "USD / 1,000 queries"
         if name in ("rag", "hybrid"):
             assert all(p["retrieved"] for p in preds)
+            for k in ("context_precision", "context_recall"):
+                assert 0 <= m[k]["low"] <= m[k]["value"] <= m[k]["high"] <= 1, (name, k)
+                assert all(k in p["scores"] for p in preds)
+            assert m["extra_prompt_tokens_vs_prompt"]["value"] > 0
             assert m["prompt_tokens"]["value"] > summary["prompt"]["metrics"]["prompt_tokens"]["value"] / 2
         if name in ("lora", "hybrid"):
             assert (sdir / "adapter" / "adapter_model.safetensors").is_file()
             assert len(json.loads((sdir / "train.json").read_text())["losses"]) == 3
             assert m["train_usd"]["value"] > 0
+            assert m["canary_drop"]["n"] == 6 and "canary_base_acc" in m
+            assert m["merged_ms_per_query"]["value"] > 0 and m["unmerged_ms_per_query"]["value"] > 0
     decision = json.loads((run / "decision.json").read_text())
+    md = (run / "decision.md").read_text()
+    assert "All metrics" in md and "| canary_drop |" in md and "| context_recall |" in md
     assert decision["chosen"] in summary or decision["chosen"] is None
     assert "token F1" in r.stdout and ("Recommended" in r.stdout or "No strategy" in r.stdout)
 

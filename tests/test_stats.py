@@ -41,3 +41,15 @@ def test_paired_bootstrap_known_cases():
     noisy = {k: (v if int(k) % 10 else 1.0 - v) for k, v in a.items()}  # 10% flipped both ways
     assert not paired_bootstrap(noisy, a).significant
     assert paired_bootstrap({"x": 1.0}, {"x": 0.0}) is None
+
+
+def test_seed_spread_known_cases():
+    from scipy import stats as st
+    from harness.stats import seed_spread
+    same = seed_spread([0.5, 0.5, 0.5])
+    assert same["std"] == 0 and same["low"] == same["high"] == 0.5
+    two = seed_spread([0.4, 0.6])
+    half = st.t.ppf(0.975, 1) * two["std"] / 2 ** 0.5  # 12.7 x std / sqrt(2) for 2 seeds
+    assert abs(two["mean"] - 0.5) < 1e-12 and abs(two["std"] - 0.1414213) < 1e-6
+    assert abs((two["high"] - two["low"]) / 2 - half) < 1e-9 and two["n"] == 2
+    assert seed_spread([0.7])["std"] is None and seed_spread([])["mean"] is None

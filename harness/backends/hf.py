@@ -135,9 +135,19 @@ class HFBackend:
         return list(out["input_ids"] if hasattr(out, "keys") else out)
 
     @contextmanager
-    def adapter(self, adapter_dir: str | Path):
-        """Attach a saved peft LoRA adapter for the duration of the block."""
+    def adapter(self, adapter_dir: str | Path, merged: bool = False):
+        """Attach a saved peft LoRA adapter for the duration of the block. `merged=True` runs a
+        copy of the base model with the adapter folded into its weights (`merge_and_unload`)."""
         from peft import PeftModel
+        if merged:
+            import copy
+            self._active = PeftModel.from_pretrained(copy.deepcopy(self.model),
+                                                     str(adapter_dir)).merge_and_unload().eval()
+            try:
+                yield self
+            finally:
+                self._active = self.model
+            return
         peft_model = PeftModel.from_pretrained(self.model, str(adapter_dir)).eval()
         self._active = peft_model
         try:

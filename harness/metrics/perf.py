@@ -1,13 +1,15 @@
 """Latency, throughput and cost, from measured times and token counts.
 
-Contract: `perf_metrics(predictions, train_info, pricing)` returns {name: Estimate-dict + unit}.
+Contract: `perf_metrics(predictions, train_info, pricing)` returns {name: Estimate-dict + unit};
+`pricing` is the suite's `Pricing` (or a bare $/hour number).
 - Per-query compute seconds = the batch's wall time / its size (what the query cost the machine);
   `latency_ms` percentiles use the batch wall time (what a client waiting on the batch saw).
 - $ per 1,000 queries = compute seconds per query x price per hour / 3600 x 1000.
 - API-backed predictions (backend openai) carry their own `cost_usd` (reported tokens x the
   suite's token prices): then $ per 1,000 queries = mean cost_usd x 1000, and TTFT percentiles
   (`p50_ttft_ms`, `p95_ttft_ms`) are reported when the backend streamed.
-- Training cost = measured training seconds x price per hour (one measurement: no interval).
+- Training cost = measured training seconds x price per hour (one measurement: no interval);
+  training FLOPs: an estimate, ~4 x params x tokens, interval [4, 6] x params x tokens.
 """
 from __future__ import annotations
 
@@ -19,27 +21,43 @@ from harness.stats import ci, p50, p95
 PERF_METRICS = {"p50_latency_ms": False, "p95_latency_ms": False, "usd_per_1k_queries": False,
                 "prompt_tokens": False, "completion_tokens": False, "tokens_per_s": True,
                 "train_seconds": False, "train_usd": False, "train_tokens_per_s": True,
-                "p50_ttft_ms": False, "p95_ttft_ms": False}
+                "p50_ttft_ms": False, "p95_ttft_ms": False,
+                "train_flops_estimate": False,
+                # computed outside perf_metrics (harness.adapter_checks, harness.costs):
+                "canary_acc": True, "canary_base_acc": True, "canary_drop": False,
+                "unmerged_ms_per_query": False, "merged_ms_per_query": False,
+                "extra_prompt_tokens_vs_prompt": False}
 
 
 def _entry(est, unit: str) -> dict:
     return est.to_dict() | {"unit": unit}
 
 
-def perf_metrics(preds, train_info: dict | None, usd_per_hour: float, seed: int = 0) -> dict:
+def serving_usd_per_query(preds, pricing) -> tuple[np.ndarray, str]:
+    """USD per query and the basis. API predictions carry `cost_usd` (their reported tokens x the
+    suite's token price table, set by the openai backend); local ones cost measured compute
+    seconds x price per hour, even when the suite also sets token prices for an API strategy."""
+    if preds and all(getattr(p, "cost_usd", None) is not None for p in preds):
+        return np.array([p.cost_usd for p in preds], dtype=float), "tokens x API price table"
+    per_hour = getattr(pricing, "compute_usd_per_hour", pricing)
+    secs = np.array([p.latency_s / max(p.batch_size, 1) for p in preds])
+    return secs * per_hour / 3600, "measured compute seconds x price per hour"
+
+
+def perf_metrics(preds, train_info: dict | None, pricing, seed: int = 0) -> dict:
+    usd_per_hour = getattr(pricing, "compute_usd_per_hour", pricing)
     lat_ms = [p.latency_s * 1000 for p in preds]
     secs = np.array([p.latency_s / max(p.batch_size, 1) for p in preds])
     toks = np.array([p.completion_tokens for p in preds], dtype=float)
+    usd, basis = serving_usd_per_query(preds, pricing)
     out = {
         "p50_latency_ms": _entry(ci(lat_ms, p50, seed), "ms"),
         "p95_latency_ms": _entry(ci(lat_ms, p95, seed), "ms"),
-        "usd_per_1k_queries": _entry(ci(secs * usd_per_hour / 3.6, seed=seed), "USD / 1,000 queries"),
+        "usd_per_1k_queries": _entry(ci(usd * 1000, seed=seed), "USD / 1,000 queries") | {
+            "basis": basis},
         "prompt_tokens": _entry(ci([p.prompt_tokens for p in preds], seed=seed), "tokens / query"),
         "completion_tokens": _entry(ci(toks, seed=seed), "tokens / query"),
     }
-    if preds and all(getattr(p, "cost_usd", None) is not None for p in preds):
-        out["usd_per_1k_queries"] = _entry(ci([p.cost_usd * 1000 for p in preds], seed=seed),
-                                           "USD / 1,000 queries")
     if preds and all(getattr(p, "ttft_s", None) is not None for p in preds):
         ttft = [p.ttft_s * 1000 for p in preds]
         out["p50_ttft_ms"] = _entry(ci(ttft, p50, seed), "ms")
@@ -58,4 +76,8 @@ def perf_metrics(preds, train_info: dict | None, usd_per_hour: float, seed: int 
         tps = train_info.get("train_tokens", 0) / max(s, 1e-9)
         out["train_tokens_per_s"] = {"value": tps, "low": tps, "high": tps, "n": 1,
                                      "unit": "tokens / s (measured once)"}
+        flops = float(train_info.get("train_flops_estimate") or 0.0)
+        if flops:  # 4NT counts forward + activation gradients; 6NT as if frozen weights had grads
+            out["train_flops_estimate"] = {"value": flops, "low": flops, "high": flops * 1.5,
+                                           "n": 1, "unit": "FLOPs (estimate: 4-6 x params x tokens)"}
     return out

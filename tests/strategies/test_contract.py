@@ -28,16 +28,46 @@ def test_strategy_contract(kind, tiny_suite, tiny_data, backend, tmp_path):
         assert again["from_cache"] is True  # a finished adapter is never retrained
 
 
+def _rag_items(tiny_data):
+    """RagItems whose retrieved context is the source document's own text (a perfect hit)."""
+    from harness.metrics.rag import RagItem, reference_contexts
+    refs = reference_contexts(tiny_data.test, tiny_data.kb, 64, 8)
+    docs = {d.id: d.text for d in tiny_data.kb}
+    return [RagItem(e.id, e.question, e.answer, refs.get(e.id, ()) or (docs.get(e.source, ""),),
+                    refs.get(e.id, ())) for e in tiny_data.test]
+
+
+def _scripted_judge():
+    """A deterministic judge that answers ragas' prompts in their schema (the judge model is
+    not what this contract tests; tests/metrics/test_rag.py runs the real one)."""
+    import json
+    from harness.judge import Judge
+
+    def complete(prompt):
+        if "judge the faithfulness" in prompt:
+            return json.dumps({"statements": [{"statement": "s", "reason": "r", "verdict": 1}]})
+        if "Generate a question" in prompt:
+            return json.dumps({"question": "what's the monthly price for Personal?",
+                               "noncommittal": 0})
+        return json.dumps({"statements": ["The answer states a fact."]})
+    return Judge(complete)
+
+
 @pytest.mark.parametrize("name", sorted(METRICS))
 def test_metric_contract(name, tiny_data):
     m = METRICS[name]
-    items = tiny_data.test if m.kind == "qa" else tiny_data.safety
-    outs = ["I'm sorry, I can't help with that."] + [getattr(i, "answer", "Sure.") for i in items[1:]]
-    scores = m.fn(outs, items, "embedded:all-minilm-l6-v2")
+    if m.kind in ("rag", "judge"):
+        items = _rag_items(tiny_data)
+        scores = m.fn(items, _scripted_judge() if m.kind == "judge" else None)
+    else:
+        items = tiny_data.test if m.kind == "qa" else tiny_data.safety
+        outs = ["I'm sorry, I can't help with that."] + [getattr(i, "answer", "Sure.")
+                                                         for i in items[1:]]
+        scores = m.fn(outs, items, "embedded:all-minilm-l6-v2")
     assert len(scores) == len(items)
     assert all(s is None or 0.0 <= s <= 1.0 for s in scores)
     assert any(s is not None for s in scores)
-    assert m.kind in ("qa", "safety") and m.description
+    assert m.kind in ("qa", "safety", "rag", "judge") and m.description
 
 
 @pytest.mark.parametrize("name", sorted(BACKENDS))

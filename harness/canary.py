@@ -1,0 +1,63 @@
+"""Forgetting canary: does a trained adapter still know what the base model knew?
+
+Contract:
+- `canary_scores(model_cfg, adapter_dir=None, limit=None, batch_size=16)` runs the shipped
+  lm-eval task `harness/canary/general_knowledge.yaml` (48 general-knowledge multiple-choice
+  items written for this project, scored by log-likelihood) through lm-eval's `HFLM` on the
+  suite's model, with `peft=adapter_dir` when given. Returns {"acc": Estimate-dict, "items":
+  {doc id: 0/1}, "seconds": wall time}. Local data only: no hub access is attempted.
+- `canary_drop(base, adapted, seed)` is the paired difference base - adapter over the same items
+  (positive = the adapter forgot something) with a paired-bootstrap 95% interval and p-value.
+"""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import yaml
+
+from harness.stats import ci, paired_bootstrap
+
+TASK_DIR = Path(__file__).parent / "canary"
+TASK_YAML = TASK_DIR / "general_knowledge.yaml"
+
+
+def task_config() -> dict:
+    """The shipped task YAML with its data file resolved next to it (lm-eval would resolve a
+    relative `data_files` against the working directory)."""
+    cfg = yaml.safe_load(TASK_YAML.read_text(encoding="utf-8"))
+    files = cfg["dataset_kwargs"]["data_files"]
+    cfg["dataset_kwargs"]["data_files"] = {k: str(TASK_DIR / v) for k, v in files.items()}
+    return cfg
+
+
+def canary_scores(model_cfg, adapter_dir: str | Path | None = None, limit: int | None = None,
+                  batch_size: int = 16) -> dict:
+    os.environ.setdefault("HF_DATASETS_OFFLINE", "1")  # the task's data is local; never the hub
+    from lm_eval import simple_evaluate
+    from lm_eval.models.huggingface import HFLM
+
+    from harness.backends.hf import resolve_model_path
+    t0 = time.perf_counter()
+    kwargs = {"peft": str(adapter_dir)} if adapter_dir else {}
+    lm = HFLM(pretrained=resolve_model_path(model_cfg.name_or_path), device=model_cfg.device,
+              dtype=model_cfg.dtype, batch_size=batch_size,
+              trust_remote_code=model_cfg.trust_remote_code, **kwargs)
+    cfg = task_config()
+    res = simple_evaluate(model=lm, tasks=[cfg], limit=limit, log_samples=True,
+                          bootstrap_iters=0, random_seed=0, numpy_random_seed=0,
+                          torch_random_seed=0, fewshot_random_seed=0)
+    items = {s["doc"]["id"]: float(s["acc"]) for s in res["samples"][cfg["task"]]}
+    del lm
+    return {"acc": ci(list(items.values())).to_dict() | {"unit": "fraction correct"},
+            "items": items, "seconds": time.perf_counter() - t0}
+
+
+def canary_drop(base: dict, adapted: dict, seed: int = 0) -> dict:
+    c = paired_bootstrap(base["items"], adapted["items"], seed)
+    if c is None:
+        return {"value": None, "low": None, "high": None, "n": 0, "unit": "accuracy points (0-1)"}
+    return {"value": c.diff, "low": c.low, "high": c.high, "n": c.n, "p_value": c.p_value,
+            "significant": c.significant,
+            "unit": "accuracy drop, base - adapter (0-1; > 0 means forgetting)"}

@@ -1,0 +1,32 @@
+"""Run-level cost comparisons that need more than one strategy.
+
+Contract: `add_extra_prompt_tokens(suite, store, results)` adds to each strategy's metrics
+`extra_prompt_tokens_vs_prompt`: the mean, per test question, of its prompt tokens minus the
+prompt-engineering strategy's (the first `type: prompt` strategy) on the same question, with a
+paired-bootstrap 95% interval — the tokens that retrieved context (or anything else) adds to
+every query. Nothing is added when the run has no prompt strategy.
+"""
+from __future__ import annotations
+
+from harness.stats import paired_bootstrap
+from harness.store import read_jsonl
+
+
+def _tokens(store, name) -> dict:
+    path = store.strategy_dir(name) / "predictions.jsonl"
+    return {r["id"]: r["prompt_tokens"] for r in read_jsonl(path)} if path.exists() else {}
+
+
+def add_extra_prompt_tokens(suite, store, results: dict) -> None:
+    base = next((s.name for s in suite.strategies if s.type == "prompt"), None)
+    if base is None:
+        return
+    base_tokens = _tokens(store, base)
+    for name, res in results.items():
+        if name == base:
+            continue
+        c = paired_bootstrap(_tokens(store, name), base_tokens, suite.seed)
+        if c is not None:
+            res["metrics"]["extra_prompt_tokens_vs_prompt"] = {
+                "value": c.diff, "low": c.low, "high": c.high, "n": c.n,
+                "unit": f"prompt tokens / query, minus '{base}' strategy's", "higher_is_better": False}

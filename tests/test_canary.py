@@ -1,0 +1,37 @@
+"""Forgetting canary through lm-eval: a deliberately broken adapter must lower the score."""
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+
+
+@pytest.fixture(scope="module")
+def broken_adapter(backend, tmp_path_factory):
+    """A LoRA adapter whose B matrices are large random values: it wrecks the model."""
+    from peft import LoraConfig, get_peft_model
+    model = get_peft_model(copy.deepcopy(backend.model),
+                           LoraConfig(task_type="CAUSAL_LM", r=4, lora_alpha=8,
+                                      target_modules=["q_proj", "v_proj"]))
+    g = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "lora_B" in name:
+                p.copy_(torch.randn(p.shape, generator=g) * 2.0)
+    out = tmp_path_factory.mktemp("broken") / "adapter"
+    model.save_pretrained(str(out))
+    return out
+
+
+@pytest.mark.slow
+def test_broken_adapter_lowers_canary(backend, broken_adapter):
+    from harness.canary import canary_drop, canary_scores, task_config
+    assert task_config()["dataset_path"] == "json"  # local data, written for this project
+    base = canary_scores(backend.cfg, None, limit=10, batch_size=8)
+    broken = canary_scores(backend.cfg, broken_adapter, limit=10, batch_size=8)
+    assert len(base["items"]) == len(broken["items"]) == 10
+    assert base["acc"]["value"] >= 0.6  # the task is easy for the base model
+    drop = canary_drop(base, broken)
+    assert broken["acc"]["value"] < base["acc"]["value"] and drop["value"] > 0
+    assert drop["unit"].startswith("accuracy drop") and drop["low"] <= drop["value"] <= drop["high"]
