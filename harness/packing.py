@@ -7,7 +7,8 @@ Contract:
   `position_ids` restart at 0 for every example (and for the padding tail), which is how
   transformers marks packed sequences: with `attention_mask=None` and no cache, its mask builder
   (`masking_utils.find_packed_sequence_indices`) turns the restarts into a block-diagonal causal
-  mask for sdpa/eager attention, so no token attends to another example.
+  mask for sdpa/eager attention, so no token attends to another example. Rows holding a single
+  example are run as a plain right-padded batch with a padding mask (same result, faster).
 - `keep` marks the positions whose next token is an answer token, `targets` holds those next
   tokens (row-major order). `packed_loss(model, batch)` runs the model with `logits_to_keep=keep`,
   so the vocabulary projection (a fifth of this model's FLOPs) is computed only where the loss
@@ -29,6 +30,10 @@ class Packed:
     targets: torch.Tensor        # (n_keep,) long
     tokens: int                  # real tokens (no padding)
     spans: list[tuple[int, int, int]]  # (row, start, length) of each input example, in order
+
+    @property
+    def one_per_row(self) -> bool:
+        return len({r for r, _, _ in self.spans}) == len(self.spans)
 
 
 def _rows(lengths: list[int], capacity: int) -> list[list[int]]:
@@ -70,8 +75,15 @@ def packed_logits(model, batch: Packed, keep=None) -> torch.Tensor:
     """Logits at `keep` positions (default: all), flattened row-major to (n, vocab)."""
     dev = next(model.parameters()).device
     keep = torch.ones_like(batch.keep) if keep is None else keep
-    out = model(input_ids=batch.input_ids.to(dev), position_ids=batch.position_ids.to(dev),
-                attention_mask=None, use_cache=False, logits_to_keep=keep.to(dev))
+    if batch.one_per_row:  # plain right-padded rows: a padding mask is all it takes, and
+        # transformers' padding-mask path measured faster on 2 threads than its packed path
+        real = torch.zeros_like(batch.input_ids)
+        for r, start, n in batch.spans:
+            real[r, start:start + n] = 1
+        kw = {"attention_mask": real.to(dev)}
+    else:
+        kw = {"position_ids": batch.position_ids.to(dev), "attention_mask": None}
+    out = model(input_ids=batch.input_ids.to(dev), use_cache=False, logits_to_keep=keep.to(dev), **kw)
     return out.logits.reshape(-1, out.logits.shape[-1])
 
 
