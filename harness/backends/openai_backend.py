@@ -21,6 +21,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
+import httpx
 import openai
 
 from harness.backends.base import Generation, Request
@@ -107,7 +108,10 @@ class OpenAIBackend:
                 if e.status_code not in RETRY_STATUS:
                     break
                 wait = _retry_after(e)
-            except openai.APIConnectionError as e:  # includes APITimeoutError
+            except (openai.APIConnectionError, httpx.TransportError) as e:
+                # APIConnectionError includes APITimeoutError; a stream cut off while being read
+                # surfaces as httpx's own ReadError / RemoteProtocolError (openai 1.x does not wrap
+                # errors raised during iteration)
                 last = f"{type(e).__name__}: {self._redact(str(e))}"
             if attempt < self.cfg.max_retries:
                 d = min(self.cfg.max_retry_delay, self.cfg.initial_retry_delay * 2 ** attempt)
