@@ -33,7 +33,9 @@ strategies:
 """
 TIMING = {"latency_ms", "wall_seconds", "train_seconds", "from_cache", "adapter",
           "p50_latency_ms", "p95_latency_ms", "usd_per_1k_queries", "tokens_per_s",
-          "train_usd", "train_tokens_per_s"}
+          "train_usd", "train_tokens_per_s", "seconds", "adapter_seconds", "base_seconds",
+          # measured latencies of the adapter checks (harness.adapter_latency)
+          "adapter_latency", "unmerged_ms_per_query", "merged_ms_per_query"}
 ALLOWED_SUFFIXES = {".json", ".jsonl", ".safetensors", ".md", ""}  # "" : LATEST
 
 
