@@ -17,6 +17,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from harness.errors import UserError
+from harness.suite_yaml import (_inherit_model, _key_path, _lines,  # noqa: F401 (re-exported)
+                                 apply_profile)
 from harness.sweep_space import Dist, SweepConfig
 
 
@@ -299,101 +301,6 @@ class LoadedSuite(BaseModel):
             raise UserError(f"file or folder not found: {full}", file=str(self.path), key=key,
                             line=_lines(self.path).get(key))
         return full
-
-
-def _walk(node, prefix, out):
-    """Map dotted key paths ('strategies.2.lora.r') to 1-based line numbers."""
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            key = f"{prefix}.{k.value}" if prefix else str(k.value)
-            out[key] = k.start_mark.line + 1
-            _walk(v, key, out)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, v in enumerate(node.value):
-            key = f"{prefix}.{i}" if prefix else str(i)
-            out[key] = v.start_mark.line + 1
-            _walk(v, key, out)
-
-
-def _lines(path: Path) -> dict[str, int]:
-    out: dict[str, int] = {}
-    try:
-        _walk(yaml.compose(path.read_text(encoding="utf-8")), "", out)
-    except (yaml.YAMLError, OSError, UnicodeDecodeError):
-        pass
-    return out
-
-
-def _key_path(loc: tuple, raw) -> str:
-    """Turn a pydantic error location into the YAML key path (dropping union tags)."""
-    parts, node, after_index = [], raw, False
-    for item in loc:
-        tag = after_index and isinstance(node, dict) and node.get("type") == item  # union tag
-        after_index = False
-        if tag and item in ("prompt", "rag", "lora", "hybrid"):
-            continue  # discriminator tag inserted by pydantic (a lora strategy also has `lora:`)
-        if isinstance(node, list) and isinstance(item, int):
-            parts.append(str(item)); node = node[item] if item < len(node) else None
-            after_index = True
-        elif isinstance(node, dict) and item in node:
-            parts.append(str(item)); node = node[item]
-        else:
-            parts.append(str(item)); node = None
-    return ".".join(parts)
-
-
-def _merge(base, over):
-    if isinstance(base, dict) and isinstance(over, dict):
-        return {k: _merge(base.get(k), v) if k in base else v for k, v in over.items()} | {
-            k: v for k, v in base.items() if k not in over}
-    return over
-
-
-def apply_profile(raw: dict, profile: str, path: Path) -> dict:
-    profiles = raw.get("profiles") or {}
-    if not isinstance(profiles, dict) or profile not in profiles or not isinstance(
-            profiles[profile], dict):
-        known = sorted(map(str, profiles)) if isinstance(profiles, dict) else []
-        raise UserError(f"no profile '{profile}' (profiles: {known})", file=str(path),
-                        key="profiles", line=_lines(path).get("profiles"))
-    over = dict(profiles[profile])
-    strat_over = over.pop("strategies", {}) or {}
-    if not isinstance(strat_over, dict) or not all(isinstance(v, dict) for v in strat_over.values()):
-        key = f"profiles.{profile}.strategies"
-        raise UserError("must map strategy names to their overrides", file=str(path), key=key,
-                        line=_lines(path).get(key))
-    merged = _merge(raw, over)
-    merged["name"] = f"{raw.get('name')}-{profile}"
-    merged["profiles"] = {}
-    if not isinstance(raw.get("strategies"), list):
-        return merged  # let the schema report the bad `strategies`
-    names = [s.get("name") for s in raw.get("strategies", []) if isinstance(s, dict)]
-    for n in strat_over:
-        if n not in names:
-            key = f"profiles.{profile}.strategies.{n}"
-            raise UserError(f"profile overrides unknown strategy '{n}'", file=str(path), key=key,
-                            line=_lines(path).get(key))
-    merged["strategies"] = [_merge(s, strat_over.get(s.get("name"), {}))
-                            if isinstance(s, dict) and isinstance(s.get("name"), str) else s
-                            for s in raw["strategies"]]
-    return merged
-
-
-def _inherit_model(raw: dict) -> dict:
-    """A strategy's `model:` overrides the suite's key by key; across backends (local -> API)
-    only the generation knobs are inherited, so both answer under the same limits."""
-    base = raw.get("model") if isinstance(raw.get("model"), dict) else {}
-    if not isinstance(raw.get("strategies"), list):
-        return raw  # validation reports it
-    out = []
-    for s in raw["strategies"]:
-        if isinstance(s, dict) and isinstance(s.get("model"), dict):
-            same = s["model"].get("backend", "hf") == base.get("backend", "hf")
-            inherited = base if same else {k: v for k, v in base.items()
-                                           if k in ("max_new_tokens", "stop")}
-            s = s | {"model": _merge(inherited, s["model"])}
-        out.append(s)
-    return raw | {"strategies": out}
 
 
 def load_suite(path: str | Path, profile: str | None = None) -> LoadedSuite:
