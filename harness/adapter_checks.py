@@ -16,17 +16,17 @@ from harness.prompting import build_messages
 from harness.store import read_json, write_json
 
 
-def _canary(suite, adapter_dir, run_dir, console) -> dict:
+def _canary(suite, backend, adapter_dir, run_dir, console) -> dict:
     from harness.canary import canary_drop, canary_scores
     c = suite.canary
     base_file = run_dir / "canary_base.json"
     if base_file.exists():
         base = read_json(base_file)
     else:
-        base = canary_scores(suite.model, None, c.limit, c.batch_size)
+        base = canary_scores(backend, None, c.limit, c.batch_size)
         write_json(base_file, base)
     t0 = time.perf_counter()
-    adapted = canary_scores(suite.model, adapter_dir, c.limit, c.batch_size)
+    adapted = canary_scores(backend, adapter_dir, c.limit, c.batch_size)
     drop = canary_drop(base, adapted, suite.seed)
     console.print(f"  canary (lm-eval, {len(adapted['items'])} items): base acc "
                   f"{base['acc']['value']:.3f}, adapter {adapted['acc']['value']:.3f}, drop "
@@ -64,7 +64,7 @@ def adapter_checks(cfg, strategy, suite, data, backend, store, qa_scores: dict, 
         out.update(part)
 
     if suite.canary.enabled:
-        merge(_canary(suite, strategy.adapter_dir, store.run_dir, console))
+        merge(_canary(suite, backend, strategy.adapter_dir, store.run_dir, console))
     if suite.merged_latency.enabled and data.test and hasattr(backend, "adapter"):
         merge(_latency(cfg, strategy, suite, data, backend))
     if cfg.seeds:

@@ -1,10 +1,12 @@
 """Forgetting canary: does a trained adapter still know what the base model knew?
 
 Contract:
-- `canary_scores(model_cfg, adapter_dir=None, limit=None, batch_size=16)` runs the shipped
+- `canary_scores(backend, adapter_dir=None, limit=None, batch_size=16)` runs the shipped
   lm-eval task `harness/canary/general_knowledge.yaml` (48 general-knowledge multiple-choice
-  items written for this project, scored by log-likelihood) through lm-eval's `HFLM` on the
-  suite's model, with `peft=adapter_dir` when given. Returns {"acc": Estimate-dict, "items":
+  items written for this project, scored by log-likelihood) through lm-eval's `HFLM` wrapped
+  around the hf backend's already loaded model (lm-eval accepts a model object), with the
+  adapter attached for the call when given (`HFBackend.adapter`): the base model is never
+  loaded a second time. Returns {"acc": Estimate-dict, "items":
   {doc id: 0/1}, "seconds": wall time}. Local data only: no hub access is attempted.
 - `canary_drop(base, adapted, seed)` is the paired difference base - adapter over the same items
   (positive = the adapter forgot something) with a paired-bootstrap 95% interval and p-value.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 import yaml
@@ -32,24 +35,20 @@ def task_config() -> dict:
     return cfg
 
 
-def canary_scores(model_cfg, adapter_dir: str | Path | None = None, limit: int | None = None,
+def canary_scores(backend, adapter_dir: str | Path | None = None, limit: int | None = None,
                   batch_size: int = 16) -> dict:
     os.environ.setdefault("HF_DATASETS_OFFLINE", "1")  # the task's data is local; never the hub
     from lm_eval import simple_evaluate
     from lm_eval.models.huggingface import HFLM
 
-    from harness.backends.hf import resolve_model_path
     t0 = time.perf_counter()
-    kwargs = {"peft": str(adapter_dir)} if adapter_dir else {}
-    lm = HFLM(pretrained=resolve_model_path(model_cfg.name_or_path), device=model_cfg.device,
-              dtype=model_cfg.dtype, batch_size=batch_size,
-              trust_remote_code=model_cfg.trust_remote_code, **kwargs)
-    cfg = task_config()
-    res = simple_evaluate(model=lm, tasks=[cfg], limit=limit, log_samples=True,
-                          bootstrap_iters=0, random_seed=0, numpy_random_seed=0,
-                          torch_random_seed=0, fewshot_random_seed=0)
+    with backend.adapter(adapter_dir) if adapter_dir else nullcontext(backend) as b:
+        lm = HFLM(pretrained=b.active_model, tokenizer=b.tokenizer, batch_size=batch_size)
+        cfg = task_config()
+        res = simple_evaluate(model=lm, tasks=[cfg], limit=limit, log_samples=True,
+                              bootstrap_iters=0, random_seed=0, numpy_random_seed=0,
+                              torch_random_seed=0, fewshot_random_seed=0)
     items = {s["doc"]["id"]: float(s["acc"]) for s in res["samples"][cfg["task"]]}
-    del lm
     return {"acc": ci(list(items.values())).to_dict() | {"unit": "fraction correct"},
             "items": items, "seconds": time.perf_counter() - t0}
 

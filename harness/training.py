@@ -2,8 +2,9 @@
 
 Contract:
 - `train_lora(backend, pairs, lora, training, out_dir, seed, bar)` trains a fresh LoRA adapter
-  (`peft.LoraConfig(**lora)`) on a copy of the backend's base model, so the base model in memory
-  is never modified. `pairs` are (chat messages, answer) tuples; the loss covers only the answer
+  (`peft.LoraConfig(**lora)`) injected into the backend's base model in place (no copy: the
+  frozen base weights are never updated, and the LoRA layers are removed again with peft's
+  `unload()` when training ends, also on error), so memory holds one base model. `pairs` are (chat messages, answer) tuples; the loss covers only the answer
   and its end-of-turn token. Writes `adapter_model.safetensors` + `adapter_config.json` to
   `out_dir` and returns a `TrainResult` (per-step loss, measured seconds, tokens seen).
 - Raises `TrainingDiverged` when the loss becomes NaN/inf.
@@ -21,7 +22,6 @@ difference between minutes and tens of minutes (bench/train_throughput.py, BENCH
 """
 from __future__ import annotations
 
-import copy
 import math
 import random
 import time
@@ -32,8 +32,15 @@ import torch
 
 from harness.checkpoint import Checkpointer, fingerprint
 from harness.errors import UserError
-from harness.packing import pack, packed_loss
+from harness.packing import micro_batches, pack, packed_loss
 from harness.suite import LoraKnobs, TrainingKnobs
+
+
+# Tokens (padded area) per forward/backward pass: a step's examples beyond this are run as
+# gradient-accumulation micro-batches. Bounds activation memory (~1 GB for SmolLM2-135M in fp32)
+# whatever the batch size and example length (a peak RSS <= 3 GB for a whole run), and ~500-token
+# passes measured as fast per token as 1,000-token ones on this CPU (bench/train_throughput.py).
+MICRO_BATCH_TOKENS = 512
 
 
 class TrainingDiverged(RuntimeError):
@@ -77,7 +84,6 @@ def _length_grouped_batches(lengths: list[int], bs: int, rng: random.Random) -> 
 def train_lora(backend, pairs, lora: LoraKnobs, training: TrainingKnobs, out_dir: Path,
                seed: int = 0, bar=None, on_step=None) -> TrainResult:
     from peft import LoraConfig, get_peft_model
-    from transformers import get_linear_schedule_with_warmup
 
     torch.manual_seed(seed)
     rng = random.Random(seed)
@@ -94,11 +100,21 @@ def train_lora(backend, pairs, lora: LoraKnobs, training: TrainingKnobs, out_dir
         return TrainResult(**done)
 
     try:
-        model = get_peft_model(copy.deepcopy(backend.model),
-                               LoraConfig(task_type="CAUSAL_LM", **lora.model_dump()))
+        model = get_peft_model(backend.model, LoraConfig(task_type="CAUSAL_LM", **lora.model_dump()))
     except ValueError as e:  # e.g. target_modules that the model does not have
         raise UserError(f"peft rejected the LoRA settings: {str(e).splitlines()[0]}",
                         key="lora.target_modules") from None
+    try:
+        return _train(model, backend, feats, training, total, ck, rng, bar, on_step)
+    finally:
+        model.unload()  # removes the LoRA layers, restoring the base modules in place
+        backend.model.eval()
+
+
+def _train(model, backend, feats, training: TrainingKnobs, total: int, ck, rng, bar,
+           on_step) -> TrainResult:
+    from transformers import get_linear_schedule_with_warmup
+    bs = training.per_device_train_batch_size
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=training.learning_rate, weight_decay=training.weight_decay)
@@ -119,18 +135,24 @@ def train_lora(backend, pairs, lora: LoraKnobs, training: TrainingKnobs, out_dir
         if not queue:
             queue = _length_grouped_batches([len(f[0]) for f in feats], bs, rng)
         step_feats = [feats[i] for i in queue.pop()]
-        # Rows no wider than the step's longest example: short examples share a row, and the
-        # width (attention is quadratic in it) never grows. Measured on this CPU: one row for the
-        # whole step costs ~10% more CPU time than length-grouped rows (BENCHMARKS.md).
-        batch = pack(step_feats, max(len(x) for x, _ in step_feats), pad)
-        loss = packed_loss(model, batch)
-        if not torch.isfinite(loss):
-            raise TrainingDiverged(f"loss became {loss.item()} at step {step}")
-        loss.backward()
+        # Rows no wider than the micro-batch's longest example: short examples share a row, and
+        # the width (attention is quadratic in it) never grows. Measured on this CPU: one row for
+        # a whole step costs ~10% more CPU time than length-grouped rows (BENCHMARKS.md).
+        parts = [[step_feats[i] for i in g]
+                 for g in micro_batches([len(x) for x, _ in step_feats], MICRO_BATCH_TOKENS)]
+        batches = [pack(p, max(len(x) for x, _ in p), pad) for p in parts]
+        n_targets = sum(b.targets.numel() for b in batches)
+        loss = torch.zeros(())
+        for b in batches:  # gradient accumulation: mean over all of the step's answer tokens
+            part = packed_loss(model, b, reduction="sum") / n_targets
+            if not torch.isfinite(part):
+                raise TrainingDiverged(f"loss became {part.item()} at step {step}")
+            part.backward()
+            loss += part.detach()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
         result.losses.append(round(loss.item(), 5))
-        result.tokens += batch.tokens
+        result.tokens += sum(b.tokens for b in batches)
         result.steps = step + 1
         if bar:
             bar.advance(1); bar.note(f"loss {loss.item():.3f}")

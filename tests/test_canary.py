@@ -28,8 +28,8 @@ def broken_adapter(backend, tmp_path_factory):
 def test_broken_adapter_lowers_canary(backend, broken_adapter):
     from harness.canary import canary_drop, canary_scores, task_config
     assert task_config()["dataset_path"] == "json"  # local data, written for this project
-    base = canary_scores(backend.cfg, None, limit=10, batch_size=8)
-    broken = canary_scores(backend.cfg, broken_adapter, limit=10, batch_size=8)
+    base = canary_scores(backend, None, limit=10, batch_size=8)
+    broken = canary_scores(backend, broken_adapter, limit=10, batch_size=8)
     assert len(base["items"]) == len(broken["items"]) == 10
     assert base["acc"]["value"] >= 0.6  # the task is easy for the base model
     drop = canary_drop(base, broken)

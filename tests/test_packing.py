@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from harness.packing import Packed, pack, packed_logits, packed_loss
+from harness.packing import Packed, micro_batches, pack, packed_logits, packed_loss
 from harness.prompting import build_messages
 from harness.training import encode_pair
 
@@ -55,3 +55,39 @@ def test_packed_loss_equals_padded_batch_loss(backend):
             assert packed.tokens == int(mask.sum())
             assert packed.targets.numel() == int((labels != -100).sum())
             assert abs(packed_loss(backend.model, packed).item() - padded.item()) < 1e-4
+
+
+def test_micro_batches_bound_the_padded_area():
+    lengths = [100, 450, 30, 460, 120, 90, 2000]
+    groups = micro_batches(lengths, 1024)
+    assert sorted(i for g in groups for i in g) == list(range(len(lengths)))
+    for g in groups:  # longest first; within budget unless a single example exceeds it
+        assert lengths[g[0]] == max(lengths[i] for i in g)
+        assert len(g) * lengths[g[0]] <= 1024 or len(g) == 1
+    assert [6] in groups and len(groups) > 2
+
+
+@pytest.mark.slow
+def test_accumulated_micro_batches_give_the_full_batch_gradient(backend):
+    """The training step's gradient accumulation (sum-reduced parts over the step's answer-token
+    count) gives the same LoRA gradient as one batch holding every example."""
+    from peft import LoraConfig, get_peft_model
+    feats = _feats(backend)
+    pad = backend.tokenizer.pad_token_id
+    model = get_peft_model(backend.model, LoraConfig(task_type="CAUSAL_LM", r=4, lora_alpha=8,
+                                                     init_lora_weights=False))
+    try:
+        lora = [p for p in model.parameters() if p.requires_grad]
+        packed_loss(model, pack(feats, 1, pad)).backward()
+        full = [p.grad.clone() for p in lora]
+        model.zero_grad(set_to_none=True)
+        parts = [pack([feats[i] for i in g], 1, pad) for g in micro_batches([len(x) for x, _ in feats], 60)]
+        assert len(parts) == 3
+        n = sum(b.targets.numel() for b in parts)
+        for b in parts:
+            (packed_loss(model, b, reduction="sum") / n).backward()
+        for g, p in zip(full, lora):
+            assert torch.allclose(g, p.grad, rtol=1e-3, atol=1e-6)
+        assert any(g.abs().sum() > 0 for g in full)
+    finally:
+        model.unload()

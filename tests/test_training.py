@@ -36,3 +36,31 @@ def test_loss_falls_and_adapter_changes_answers(backend, tmp_path):
         tuned = b.generate(req)[0].text
     assert "PELICAN" in tuned and tuned != before
     assert backend.generate(req)[0].text == before  # detached: base model untouched
+
+
+def _lora_free(model) -> bool:
+    return not any("lora" in n for n, _ in model.named_modules())
+
+
+def test_training_leaves_the_base_model_as_it_was_even_on_error(backend, tmp_path):
+    """Training injects LoRA layers into the loaded base model (no copy) and must remove them."""
+    import torch
+    weights = {n: p.detach().clone() for n, p in backend.model.named_parameters()}
+    pairs = [(build_messages(SYSTEM, q), a) for q, a in PAIRS]
+
+    def stop(step, loss, model):
+        assert not _lora_free(backend.model)  # in place while training
+        raise KeyboardInterrupt
+
+    try:
+        train_lora(backend, pairs, LoraKnobs(r=4, lora_alpha=8),
+                   TrainingKnobs(learning_rate=2e-3, max_steps=3, per_device_train_batch_size=2),
+                   tmp_path / "a", on_step=stop)
+    except KeyboardInterrupt:
+        pass
+    else:
+        raise AssertionError("on_step's exception was swallowed")
+    assert _lora_free(backend.model) and not backend.model.training
+    after = dict(backend.model.named_parameters())
+    assert weights.keys() == after.keys()
+    assert all(torch.equal(weights[n], after[n]) for n in weights)

@@ -150,6 +150,11 @@ class HFBackend:
                                                  add_generation_prompt=add_generation_prompt)
         return list(out["input_ids"] if hasattr(out, "keys") else out)
 
+    @property
+    def active_model(self):
+        """The module `generate` runs now: the base model, or base + the attached adapter."""
+        return self._active
+
     @contextmanager
     def adapter(self, adapter_dir: str | Path, merged: bool = False):
         """Attach a saved peft LoRA adapter for the duration of the block. `merged=True` runs a
