@@ -2,22 +2,50 @@
 
 Contract: `STRATEGIES[type]` is a Strategy class, `BACKENDS[name]` a ModelBackend class,
 `METRICS[name]` a `Metric`. Metric modules register themselves with `@register_metric` when
-imported at the bottom of this file.
+imported at the bottom of this file. Strategy and backend classes are imported on first lookup
+(their modules pull in torch, transformers, llama-index), so validating a suite or re-running a
+fully cached one never pays for those imports.
 """
 from __future__ import annotations
 
+import importlib
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Callable
 
-from harness.backends.hf import HFBackend
-from harness.backends.openai_backend import OpenAIBackend
-from strategies.hybrid import Hybrid
-from strategies.lora import Lora
-from strategies.prompt import PromptEngineering
-from strategies.rag import Rag
 
-STRATEGIES = {"prompt": PromptEngineering, "rag": Rag, "lora": Lora, "hybrid": Hybrid}
-BACKENDS = {"hf": HFBackend, "openai": OpenAIBackend}
+class _Lazy(MutableMapping):
+    """name -> class, the class's module imported when the name is first looked up; assigning a
+    class (a plug-in, a test's stand-in) works as with a dict."""
+
+    def __init__(self, paths: dict[str, str]):
+        self._paths, self._loaded = paths, {}
+
+    def __getitem__(self, name: str):
+        if name not in self._loaded:
+            module, cls = self._paths[name].split(":")
+            self._loaded[name] = getattr(importlib.import_module(module), cls)
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, cls) -> None:
+        self._paths.setdefault(name, f"{cls.__module__}:{cls.__qualname__}")
+        self._loaded[name] = cls
+
+    def __delitem__(self, name: str) -> None:
+        del self._paths[name]
+        self._loaded.pop(name, None)
+
+    def __iter__(self):
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+
+STRATEGIES = _Lazy({"prompt": "strategies.prompt:PromptEngineering", "rag": "strategies.rag:Rag",
+                    "lora": "strategies.lora:Lora", "hybrid": "strategies.hybrid:Hybrid"})
+BACKENDS = _Lazy({"hf": "harness.backends.hf:HFBackend",
+                  "openai": "harness.backends.openai_backend:OpenAIBackend"})
 
 
 @dataclass(frozen=True)
