@@ -13,9 +13,11 @@ Contract:
 """
 from __future__ import annotations
 
+import io
 import os
+import sys
 import time
-from contextlib import nullcontext
+from contextlib import nullcontext, redirect_stderr
 from pathlib import Path
 
 import yaml
@@ -42,12 +44,18 @@ def canary_scores(backend, adapter_dir: str | Path | None = None, limit: int | N
     from lm_eval.models.huggingface import HFLM
 
     t0 = time.perf_counter()
-    with backend.adapter(adapter_dir) if adapter_dir else nullcontext(backend) as b:
-        lm = HFLM(pretrained=b.active_model, tokenizer=b.tokenizer, batch_size=batch_size)
-        cfg = task_config()
-        res = simple_evaluate(model=lm, tasks=[cfg], limit=limit, log_samples=True,
-                              bootstrap_iters=0, random_seed=0, numpy_random_seed=0,
-                              torch_random_seed=0, fewshot_random_seed=0)
+    noise = io.StringIO()  # lm-eval's own tqdm bars would cut through harness's progress display
+    try:
+        with (backend.adapter(adapter_dir) if adapter_dir else nullcontext(backend)) as b, \
+                redirect_stderr(noise):
+            lm = HFLM(pretrained=b.active_model, tokenizer=b.tokenizer, batch_size=batch_size)
+            cfg = task_config()
+            res = simple_evaluate(model=lm, tasks=[cfg], limit=limit, log_samples=True,
+                                  bootstrap_iters=0, random_seed=0, numpy_random_seed=0,
+                                  torch_random_seed=0, fewshot_random_seed=0)
+    except BaseException:
+        sys.stderr.write(noise.getvalue())  # what lm-eval said is context for the failure
+        raise
     items = {s["doc"]["id"]: float(s["acc"]) for s in res["samples"][cfg["task"]]}
     return {"acc": ci(list(items.values())).to_dict() | {"unit": "fraction correct"},
             "items": items, "seconds": time.perf_counter() - t0}
