@@ -44,7 +44,9 @@ def canary_scores(backend, adapter_dir: str | Path | None = None, limit: int | N
     from lm_eval.models.huggingface import HFLM
 
     t0 = time.perf_counter()
-    noise = io.StringIO()  # lm-eval's own tqdm bars would cut through harness's progress display
+    # lm-eval's own tqdm bars would cut through harness's progress display; it passes tqdm's
+    # `disable` explicitly, so the CLI's library silencing (TQDM_DISABLE etc.) cannot reach them
+    noise = io.StringIO()
     try:
         with (backend.adapter(adapter_dir) if adapter_dir else nullcontext(backend)) as b, \
                 redirect_stderr(noise):

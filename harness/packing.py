@@ -58,7 +58,6 @@ def pack(features: list[tuple[list[int], list[int]]], capacity: int, pad_id: int
     width = max(sum(len(features[i][0]) for i in row) for row in rows)
     ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
     pos = torch.zeros((len(rows), width), dtype=torch.long)
-    keep = torch.zeros((len(rows), width), dtype=torch.bool)
     nxt = torch.full((len(rows), width), -100, dtype=torch.long)
     spans: list[tuple[int, int, int] | None] = [None] * len(features)
     for r, row in enumerate(rows):

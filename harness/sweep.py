@@ -70,13 +70,12 @@ def study_name(suite, key: str) -> str:
 @contextmanager
 def _serving(backend, model):
     """Generate with the model being trained (for intermediate dev scores), then resume."""
-    prev, model_was_training = backend._active, model.training
-    backend._active = model.eval()
+    was_training = model.training
     try:
-        yield backend
+        with backend.using(model.eval()) as b:
+            yield b
     finally:
-        backend._active = prev
-        model.train(model_was_training)
+        model.train(was_training)
 
 
 class Evaluate:

@@ -4,8 +4,8 @@ Contract:
 - `train_lora(backend, pairs, lora, training, out_dir, seed, bar)` trains a fresh LoRA adapter
   (`peft.LoraConfig(**lora)`) injected into the backend's base model in place (no copy: the
   frozen base weights are never updated, and the LoRA layers are removed again with peft's
-  `unload()` when training ends, also on error), so memory holds one base model. `pairs` are (chat messages, answer) tuples; the loss covers only the answer
-  and its end-of-turn token. Writes `adapter_model.safetensors` + `adapter_config.json` to
+  `unload()` when training ends, also on error), so memory holds one base model. `pairs` are
+  (chat messages, answer) tuples; the loss covers only the answer and its end-of-turn token. Writes `adapter_model.safetensors` + `adapter_config.json` to
   `out_dir` and returns a `TrainResult` (per-step loss, measured seconds, tokens seen).
 - Raises `TrainingDiverged` when the loss becomes NaN/inf.
 - Crash safety (`harness.checkpoint`): every `training.save_steps` steps a checkpoint is stored

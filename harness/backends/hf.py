@@ -8,8 +8,10 @@ Contract:
 - `HFBackend.generate` batches requests sorted by length with left padding and a KV cache;
   results come back in request order. The token prefix shared by all requests of a call (system
   prompt, few-shot turns) is prefilled once and its KV cache reused by every batch; greedy
-  outputs equal those of batch size 1 without the shared prefix (tests/backends/test_hf.py). `with backend.adapter(dir):` attaches a saved peft adapter
-  for the block and detaches it afterwards (the base model is never reloaded).
+  outputs equal those of batch size 1 without the shared prefix (tests/backends/test_hf.py).
+  `with backend.adapter(dir):` attaches a saved peft adapter for the block and detaches it
+  afterwards (the base model is never reloaded); `with backend.using(model):` generates with a
+  given module over the same weights (e.g. a LoRA model in training).
 """
 from __future__ import annotations
 
@@ -156,25 +158,30 @@ class HFBackend:
         return self._active
 
     @contextmanager
+    def using(self, model):
+        """Generate with `model` (a module wrapping this backend's weights: base + an attached
+        adapter, or a peft model being trained) for the block, then with what ran before."""
+        prev, self._active = self._active, model
+        try:
+            yield self
+        finally:
+            self._active = prev
+
+    @contextmanager
     def adapter(self, adapter_dir: str | Path, merged: bool = False):
         """Attach a saved peft LoRA adapter for the duration of the block. `merged=True` runs a
         copy of the base model with the adapter folded into its weights (`merge_and_unload`)."""
         from peft import PeftModel
         if merged:
-            import copy
-            self._active = PeftModel.from_pretrained(copy.deepcopy(self.model),
-                                                     str(adapter_dir)).merge_and_unload().eval()
-            try:
+            with self.using(PeftModel.from_pretrained(copy.deepcopy(self.model), str(adapter_dir))
+                            .merge_and_unload().eval()):
                 yield self
-            finally:
-                self._active = self.model
             return
         peft_model = PeftModel.from_pretrained(self.model, str(adapter_dir)).eval()
-        self._active = peft_model
         try:
-            yield self
+            with self.using(peft_model):
+                yield self
         finally:
-            self._active = self.model
             peft_model.unload()  # removes the LoRA layers, restoring the base modules in place
 
     def _prefix_cache(self, encoded: list[list[int]]):
@@ -227,18 +234,18 @@ class HFBackend:
             max_new = max(requests[i].max_new_tokens or self.cfg.max_new_tokens for i in idx)
             ids, mask = self._batch_inputs([encoded[i] for i in idx], prefix)
             t0 = time.perf_counter()
-            cache = {}
+            extra = {}
             if self.cfg.stop:
                 from transformers import StoppingCriteriaList
-                cache["stopping_criteria"] = StoppingCriteriaList(
+                extra["stopping_criteria"] = StoppingCriteriaList(
                     [StopOnStrings(tok, list(self.cfg.stop), ids.shape[1])])
             if prefix_kv is not None:
-                cache["past_key_values"] = copy.deepcopy(prefix_kv)
-                cache["past_key_values"].batch_repeat_interleave(len(idx))
+                extra["past_key_values"] = copy.deepcopy(prefix_kv)
+                extra["past_key_values"].batch_repeat_interleave(len(idx))
             out = self._active.generate(input_ids=ids.to(dev), attention_mask=mask.to(dev),
                                         max_new_tokens=max_new, do_sample=False,
                                         pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id,
-                                        **cache,
+                                        **extra,
                                         **({"streamer": streamer} if streamer else {}))
             elapsed = time.perf_counter() - t0 + t_prefix * len(idx) / len(requests)
             width = ids.shape[1]
