@@ -32,11 +32,12 @@ import torch
 
 from harness.checkpoint import Checkpointer, fingerprint
 from harness.errors import UserError
-from harness.packing import micro_batches, pack, packed_loss
+from harness.packing import micro_batches, pack, packed_loss, shared_prefix
 from harness.suite import LoraKnobs, TrainingKnobs
 
 
-# Tokens (padded area) per forward/backward pass: a step's examples beyond this are run as
+# Tokens (padded area of the examples' own tokens, after a shared prefix) per forward/backward
+# pass: a step's examples beyond this are run as
 # gradient-accumulation micro-batches. Bounds activation memory (~1 GB for SmolLM2-135M in fp32)
 # whatever the batch size and example length (a peak RSS <= 3 GB for a whole run), and ~500-token
 # passes measured as fast per token as 1,000-token ones on this CPU (bench/train_throughput.py).
@@ -51,7 +52,8 @@ class TrainingDiverged(RuntimeError):
 class TrainResult:
     losses: list[float] = field(default_factory=list)
     seconds: float = 0.0
-    tokens: int = 0            # tokens processed (prompt + answer, no padding)
+    tokens: int = 0            # tokens trained on (prompt + answer, no padding)
+    computed_tokens: int = 0   # tokens run through the model (a shared prefix once per pass)
     steps: int = 0
     examples: int = 0
     trainable_params: int = 0
@@ -135,12 +137,15 @@ def _train(model, backend, feats, training: TrainingKnobs, total: int, ck, rng, 
         if not queue:
             queue = _length_grouped_batches([len(f[0]) for f in feats], bs, rng)
         step_feats = [feats[i] for i in queue.pop()]
-        # Rows no wider than the micro-batch's longest example: short examples share a row, and
-        # the width (attention is quadratic in it) never grows. Measured on this CPU: one row for
-        # a whole step costs ~10% more CPU time than length-grouped rows (BENCHMARKS.md).
-        parts = [[step_feats[i] for i in g]
-                 for g in micro_batches([len(x) for x, _ in step_feats], MICRO_BATCH_TOKENS)]
-        batches = [pack(p, max(len(x) for x, _ in p), pad) for p in parts]
+        # The prefix all of the step's examples share (the system turn) is run once per
+        # micro-batch, not once per example (exact: harness.packing); micro-batches are then
+        # bounded by the area of the examples' own tokens. Without one, rows are no wider than
+        # the micro-batch's longest example: short examples share a row and the width (attention
+        # is quadratic in it) never grows; one row for a whole step measured ~10% slower.
+        p = shared_prefix(step_feats)
+        parts = [[step_feats[i] for i in g] for g in
+                 micro_batches([len(x) - p for x, _ in step_feats], MICRO_BATCH_TOKENS)]
+        batches = [pack(q, max(len(x) for x, _ in q), pad, shared_prefix(q)) for q in parts]
         n_targets = sum(b.targets.numel() for b in batches)
         loss = torch.zeros(())
         for b in batches:  # gradient accumulation: mean over all of the step's answer tokens
@@ -153,6 +158,7 @@ def _train(model, backend, feats, training: TrainingKnobs, total: int, ck, rng, 
         opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
         result.losses.append(round(loss.item(), 5))
         result.tokens += sum(b.tokens for b in batches)
+        result.computed_tokens += sum(b.computed for b in batches)
         result.steps = step + 1
         if bar:
             bar.advance(1); bar.note(f"loss {loss.item():.3f}")
@@ -161,6 +167,7 @@ def _train(model, backend, feats, training: TrainingKnobs, total: int, ck, rng, 
         if on_step is not None:
             on_step(step + 1, result.losses[-1], model)
     result.seconds = seconds0 + time.perf_counter() - t0
-    result.flops_estimate = 4.0 * sum(p.numel() for p in model.parameters()) * result.tokens
+    result.flops_estimate = 4.0 * sum(p.numel() for p in model.parameters()) * (
+        result.computed_tokens or result.tokens)
     ck.save_adapter(model, result)  # adapter only (safetensors), written atomically
     return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from harness.packing import Packed, micro_batches, pack, packed_logits, packed_loss
+from harness.packing import Packed, micro_batches, pack, packed_logits, packed_loss, shared_prefix
 from harness.prompting import build_messages
 from harness.training import encode_pair
 
@@ -89,5 +89,58 @@ def test_accumulated_micro_batches_give_the_full_batch_gradient(backend):
         for g, p in zip(full, lora):
             assert torch.allclose(g, p.grad, rtol=1e-3, atol=1e-6)
         assert any(g.abs().sum() > 0 for g in full)
+    finally:
+        model.unload()
+
+
+def test_shared_prefix_stops_inside_every_prompt():
+    # same prompt, answers differ: the prefix must end before the first answer token is predicted
+    x = list(range(100, 140))
+    feats = [(x + [7, 8], [-100] * 40 + [7, 8]), (x + [9], [-100] * 40 + [9])]
+    assert shared_prefix(feats) == 39  # position 39 predicts the first answer token
+    short = [(x[:10] + [7], [-100] * 10 + [7])] + feats
+    assert shared_prefix(short) == 0  # 9 shared tokens: under the minimum, not worth a pass
+    assert shared_prefix(feats[:1]) == 0
+    assert shared_prefix([(x[:20] + [1], [-100] * 21), (x[:20] + [2], [-100] * 21)]) == 20
+
+
+@pytest.mark.slow
+def test_shared_prefix_pack_gives_each_example_its_own_logits(backend):
+    feats = _feats(backend)
+    p = shared_prefix(feats)
+    assert p >= 16  # the system turn
+    packed = pack(feats, capacity=10_000, pad_id=backend.tokenizer.pad_token_id, prefix=p)
+    assert packed.prefix_ids.tolist() == feats[0][0][:p] and packed.input_ids.shape[0] == 3
+    assert packed.tokens == sum(len(x) for x, _ in feats)
+    assert packed.computed == packed.tokens - 2 * p
+    with torch.no_grad():
+        logits = packed_logits(backend.model, packed).reshape(*packed.input_ids.shape, -1)
+        for (x, _), (row, start, n) in zip(feats, packed.spans):
+            alone = backend.model(input_ids=torch.tensor([x])).logits[0]
+            assert torch.allclose(logits[row, start:start + n], alone[p:], atol=1e-3)
+
+
+@pytest.mark.slow
+def test_shared_prefix_gives_the_same_loss_and_gradient(backend):
+    """Running the shared prefix once (its keys/values repeated for every row) is exact: the
+    LoRA gradient flows back through the repeat into the prefix's computation."""
+    from peft import LoraConfig, get_peft_model
+    feats = _feats(backend)
+    pad = backend.tokenizer.pad_token_id
+    model = get_peft_model(backend.model, LoraConfig(task_type="CAUSAL_LM", r=4, lora_alpha=8,
+                                                     init_lora_weights=False))
+    try:
+        lora = [p for p in model.parameters() if p.requires_grad]
+        grads, losses = [], []
+        for prefix in (0, shared_prefix(feats)):
+            loss = packed_loss(model, pack(feats, 1, pad, prefix))
+            loss.backward()
+            losses.append(loss.item())
+            grads.append([p.grad.clone() for p in lora])
+            model.zero_grad(set_to_none=True)
+        assert abs(losses[0] - losses[1]) < 1e-4
+        for a, b in zip(*grads):
+            assert torch.allclose(a, b, rtol=1e-3, atol=1e-6)
+        assert all(g.abs().sum() > 0 for g in grads[1])  # not trivially equal (both zero)
     finally:
         model.unload()
