@@ -1,6 +1,8 @@
 """Packing on the real model: no attention across examples, same loss as the padded batch."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 import torch
 
@@ -16,6 +18,19 @@ QA = [("How do I reset my password?", "Use the 'Forgot password' link on the sig
 
 def _feats(backend):
     return [encode_pair(backend, build_messages(SYSTEM, q), a, 256) for q, a in QA]
+
+
+@contextmanager
+def _lora(backend):
+    """A peft LoRA model over the shared backend with non-zero A and B (every gradient non-zero);
+    the LoRA layers are removed again afterwards. Yields (model, trainable parameters)."""
+    from peft import LoraConfig, get_peft_model
+    model = get_peft_model(backend.model, LoraConfig(task_type="CAUSAL_LM", r=4, lora_alpha=8,
+                                                     init_lora_weights=False))
+    try:
+        yield model, [p for p in model.parameters() if p.requires_grad]
+    finally:
+        model.unload()
 
 
 @pytest.mark.slow
@@ -71,13 +86,9 @@ def test_micro_batches_bound_the_padded_area():
 def test_accumulated_micro_batches_give_the_full_batch_gradient(backend):
     """The training step's gradient accumulation (sum-reduced parts over the step's answer-token
     count) gives the same LoRA gradient as one batch holding every example."""
-    from peft import LoraConfig, get_peft_model
     feats = _feats(backend)
     pad = backend.tokenizer.pad_token_id
-    model = get_peft_model(backend.model, LoraConfig(task_type="CAUSAL_LM", r=4, lora_alpha=8,
-                                                     init_lora_weights=False))
-    try:
-        lora = [p for p in model.parameters() if p.requires_grad]
+    with _lora(backend) as (model, lora):
         packed_loss(model, pack(feats, 1, pad)).backward()
         full = [p.grad.clone() for p in lora]
         model.zero_grad(set_to_none=True)
@@ -89,8 +100,6 @@ def test_accumulated_micro_batches_give_the_full_batch_gradient(backend):
         for g, p in zip(full, lora):
             assert torch.allclose(g, p.grad, rtol=1e-3, atol=1e-6)
         assert any(g.abs().sum() > 0 for g in full)
-    finally:
-        model.unload()
 
 
 def test_shared_prefix_stops_inside_every_prompt():
@@ -124,13 +133,9 @@ def test_shared_prefix_pack_gives_each_example_its_own_logits(backend):
 def test_shared_prefix_gives_the_same_loss_and_gradient(backend):
     """Running the shared prefix once (its keys/values repeated for every row) is exact: the
     LoRA gradient flows back through the repeat into the prefix's computation."""
-    from peft import LoraConfig, get_peft_model
     feats = _feats(backend)
     pad = backend.tokenizer.pad_token_id
-    model = get_peft_model(backend.model, LoraConfig(task_type="CAUSAL_LM", r=4, lora_alpha=8,
-                                                     init_lora_weights=False))
-    try:
-        lora = [p for p in model.parameters() if p.requires_grad]
+    with _lora(backend) as (model, lora):
         grads, losses = [], []
         for prefix in (0, shared_prefix(feats)):
             loss = packed_loss(model, pack(feats, 1, pad, prefix))
@@ -142,5 +147,3 @@ def test_shared_prefix_gives_the_same_loss_and_gradient(backend):
         for a, b in zip(*grads):
             assert torch.allclose(a, b, rtol=1e-3, atol=1e-6)
         assert all(g.abs().sum() > 0 for g in grads[1])  # not trivially equal (both zero)
-    finally:
-        model.unload()
