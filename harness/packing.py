@@ -132,6 +132,8 @@ def packed_logits(model, batch: Packed, keep=None) -> torch.Tensor:
         ids = batch.prefix_ids[None].to(dev)
         model(input_ids=ids, past_key_values=cache, use_cache=True,
               logits_to_keep=torch.zeros_like(ids, dtype=torch.bool))  # no logits needed
+        if cache.get_seq_length() != ids.shape[1]:  # e.g. a model that ignores use_cache
+            raise RuntimeError("the model did not fill the KV cache for the shared prefix")
         cache.batch_repeat_interleave(batch.input_ids.shape[0])
         # rows are right-padded and one example each: causal attention over [prefix][own tokens]
         kw = {"past_key_values": cache, "attention_mask": None}
