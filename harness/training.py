@@ -16,8 +16,9 @@ Contract:
 
 We use a short explicit loop rather than `transformers.Trainer`: each step's examples (grouped
 by length) are packed into rows as wide as its longest example, with per-example position ids, so
-nothing is padded to a fixed length and no token attends across examples (harness.packing), and
-the vocabulary projection runs only where the loss needs it; on a 2-core CPU that is the
+nothing is padded to a fixed length and no token attends across examples (harness.packing); the
+vocabulary projection runs only where the loss needs it, and the prefix every example of a
+micro-batch shares (the system turn) is run once for all of them. On a 2-core CPU that is the
 difference between minutes and tens of minutes (bench/train_throughput.py, BENCHMARKS.md).
 """
 from __future__ import annotations
@@ -37,10 +38,10 @@ from harness.suite import LoraKnobs, TrainingKnobs
 
 
 # Tokens (padded area of the examples' own tokens, after a shared prefix) per forward/backward
-# pass: a step's examples beyond this are run as
-# gradient-accumulation micro-batches. Bounds activation memory (~1 GB for SmolLM2-135M in fp32)
-# whatever the batch size and example length (a peak RSS <= 3 GB for a whole run), and ~500-token
-# passes measured as fast per token as 1,000-token ones on this CPU (bench/train_throughput.py).
+# pass: a step's examples beyond this are run as gradient-accumulation micro-batches. Bounds
+# activation memory (~1 GB for SmolLM2-135M in fp32) whatever the batch size and example length
+# (a peak RSS <= 3 GB for a whole run), and ~500-token passes measured as fast per token as
+# 1,000-token ones on this CPU (bench/train_throughput.py).
 MICRO_BATCH_TOKENS = 512
 
 
