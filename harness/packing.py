@@ -66,9 +66,9 @@ def _rows(lengths: list[int], capacity: int) -> list[list[int]]:
 
 def shared_prefix(features: list[tuple[list[int], list[int]]],
                   minimum: int = MIN_SHARED_PREFIX) -> int:
-    """Number of leading tokens all examples share, such that no position inside it predicts an
-    answer token (it ends before every example's first answer token minus one) and every example
-    keeps tokens of its own; 0 if that is under `minimum` tokens or there are < 2 examples."""
+    """Number of leading tokens all examples share, cut so that no position inside it predicts
+    an answer token (every loss position stays among the examples' own tokens, which are never
+    empty); 0 if that is under `minimum` tokens or there are < 2 examples."""
     if len(features) < 2:
         return 0
     first = features[0][0]
@@ -101,7 +101,7 @@ def pack(features: list[tuple[list[int], list[int]]], capacity: int, pad_id: int
             x, y = features[i]
             n = len(x)
             ids[r, at:at + n] = torch.tensor(x)
-            pos[r, at:at + n] = torch.arange(n)
+            pos[r, at:at + n] = torch.arange(n) + prefix  # after the shared prefix, if any
             nxt[r, at:at + n - 1] = torch.tensor(y[1:])  # next-token label, inside the example
             spans[i] = (r, at, n)
             at += n
