@@ -122,19 +122,68 @@ def micro_batches(lengths: list[int], max_tokens: int) -> list[list[int]]:
     return groups
 
 
-def packed_logits(model, batch: Packed, keep=None) -> torch.Tensor:
-    """Logits at `keep` positions (default: all), flattened row-major to (n, vocab)."""
+def _prefill(model, prefix_ids: torch.Tensor):
+    """A DynamicCache holding the keys/values of `prefix_ids` (p,), computed by `model`."""
+    from transformers import DynamicCache
+    cache = DynamicCache(config=model.config)
+    ids = prefix_ids[None].to(next(model.parameters()).device)
+    model(input_ids=ids, past_key_values=cache, use_cache=True,
+          logits_to_keep=torch.zeros_like(ids, dtype=torch.bool))  # no logits needed
+    if cache.get_seq_length() != ids.shape[1]:  # e.g. a model that ignores use_cache
+        raise RuntimeError("the model did not fill the KV cache for the shared prefix")
+    return cache
+
+
+class StepPrefix:
+    """A prefix shared by every micro-batch of one optimizer step, run once for the whole step.
+
+    The prefix is run without autograd; its keys/values become leaf tensors that each
+    micro-batch's cache repeats for its rows, so their gradients add up over the micro-batches.
+    `backward()` (once, after the last micro-batch's backward) runs the prefix again with
+    autograd (same weights, same RNG state, so dropout masks match) and back-propagates the
+    summed gradients through it: activation checkpointing of the prefix, with the same gradient
+    as running it inside every micro-batch (tests/test_packing.py)."""
+
+    def __init__(self, model, prefix_ids: torch.Tensor):
+        self.model, self.ids = model, prefix_ids
+        self.rng = torch.get_rng_state()
+        with torch.no_grad():
+            cache = _prefill(model, prefix_ids)
+        self.leaves = [[t.requires_grad_() for t in (layer.keys, layer.values)]
+                       for layer in cache.layers]
+
+    def cache(self, rows: int):
+        from transformers import DynamicCache
+        cache = DynamicCache(config=self.model.config)
+        for i, (k, v) in enumerate(self.leaves):
+            cache.update(k.expand(rows, -1, -1, -1), v.expand(rows, -1, -1, -1), i)
+        return cache
+
+    def backward(self) -> None:
+        with torch.random.fork_rng(devices=[]):
+            torch.set_rng_state(self.rng)
+            cache = _prefill(self.model, self.ids)
+        outs, grads = [], []
+        for layer, leaves in zip(cache.layers, self.leaves):
+            for out, leaf in zip((layer.keys, layer.values), leaves):
+                if leaf.grad is not None and out.requires_grad:  # e.g. keys without LoRA: no
+                    outs.append(out); grads.append(leaf.grad)
+        if outs:
+            torch.autograd.backward(outs, grads)
+
+
+def packed_logits(model, batch: Packed, keep=None, prefix: StepPrefix | None = None) -> torch.Tensor:
+    """Logits at `keep` positions (default: all), flattened row-major to (n, vocab). `prefix`:
+    the step's shared prefix, already run (for a batch packed with that prefix)."""
     dev = next(model.parameters()).device
     keep = torch.ones_like(batch.keep) if keep is None else keep
-    if batch.prefix_ids is not None:  # run the shared prefix once, its keys/values for every row
-        from transformers import DynamicCache
-        cache = DynamicCache(config=model.config)
-        ids = batch.prefix_ids[None].to(dev)
-        model(input_ids=ids, past_key_values=cache, use_cache=True,
-              logits_to_keep=torch.zeros_like(ids, dtype=torch.bool))  # no logits needed
-        if cache.get_seq_length() != ids.shape[1]:  # e.g. a model that ignores use_cache
-            raise RuntimeError("the model did not fill the KV cache for the shared prefix")
-        cache.batch_repeat_interleave(batch.input_ids.shape[0])
+    if batch.prefix_ids is not None:  # the shared prefix once, its keys/values for every row
+        rows = batch.input_ids.shape[0]
+        if prefix is not None:
+            cache = prefix.cache(rows)
+        else:
+            cache = _prefill(model, batch.prefix_ids)
+            cache.batch_repeat_interleave(rows)
         # rows are right-padded and one example each: causal attention over [prefix][own tokens]
         kw = {"past_key_values": cache, "attention_mask": None}
     elif batch.one_per_row:  # plain right-padded rows: causal attention alone is exact for
@@ -148,7 +197,8 @@ def packed_logits(model, batch: Packed, keep=None) -> torch.Tensor:
     return out.logits.reshape(-1, out.logits.shape[-1])
 
 
-def packed_loss(model, batch: Packed, reduction: str = "mean") -> torch.Tensor:
-    logits = packed_logits(model, batch, batch.keep)
+def packed_loss(model, batch: Packed, reduction: str = "mean",
+                prefix: StepPrefix | None = None) -> torch.Tensor:
+    logits = packed_logits(model, batch, batch.keep, prefix)
     return torch.nn.functional.cross_entropy(logits.float(), batch.targets.to(logits.device),
                                              reduction=reduction)

@@ -33,7 +33,7 @@ import torch
 
 from harness.checkpoint import Checkpointer, fingerprint
 from harness.errors import UserError
-from harness.packing import micro_batches, pack, packed_loss, shared_prefix
+from harness.packing import StepPrefix, micro_batches, pack, packed_loss, shared_prefix
 from harness.suite import LoraKnobs, TrainingKnobs
 
 
@@ -138,28 +138,37 @@ def _train(model, backend, feats, training: TrainingKnobs, total: int, ck, rng, 
         if not queue:
             queue = _length_grouped_batches([len(f[0]) for f in feats], bs, rng)
         step_feats = [feats[i] for i in queue.pop()]
-        # The prefix all of the step's examples share (the system turn) is run once per
-        # micro-batch, not once per example (exact: harness.packing); micro-batches are then
-        # bounded by the area of the examples' own tokens. Without one, rows are no wider than
-        # the micro-batch's longest example: short examples share a row and the width (attention
-        # is quadratic in it) never grows; one row for a whole step measured ~10% slower.
+        # The prefix all of the step's examples share (the system turn) is run once, not once
+        # per example (exact: harness.packing): inside the pass when the step is one pass, else
+        # once for all of the step's micro-batches (StepPrefix). Micro-batches are bounded by
+        # the area of the examples' own tokens. Without a prefix, rows are no wider than the
+        # micro-batch's longest example: short examples share a row and the width (attention is
+        # quadratic in it) never grows; one row for a whole step measured ~10% slower.
         p = shared_prefix(step_feats)
         parts = [[step_feats[i] for i in g] for g in
                  micro_batches([len(x) - p for x, _ in step_feats], MICRO_BATCH_TOKENS)]
-        batches = [pack(q, max(len(x) for x, _ in q), pad, shared_prefix(q)) for q in parts]
+        step_prefix = None
+        if p and len(parts) > 1:
+            step_prefix = StepPrefix(model, torch.tensor(step_feats[0][0][:p]))
+            batches = [pack(q, 0, pad, p) for q in parts]
+        else:
+            batches = [pack(q, max(len(x) for x, _ in q), pad, shared_prefix(q)) for q in parts]
         n_targets = sum(b.targets.numel() for b in batches)
         loss = torch.zeros(())
         for b in batches:  # gradient accumulation: mean over all of the step's answer tokens
-            part = packed_loss(model, b, reduction="sum") / n_targets
+            part = packed_loss(model, b, reduction="sum", prefix=step_prefix) / n_targets
             if not torch.isfinite(part):
                 raise TrainingDiverged(f"loss became {part.item()} at step {step}")
             part.backward()
             loss += part.detach()
+        if step_prefix is not None:
+            step_prefix.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
         result.losses.append(round(loss.item(), 5))
         result.tokens += sum(b.tokens for b in batches)
-        result.computed_tokens += sum(b.computed for b in batches)
+        result.computed_tokens += sum(b.computed for b in batches) - (
+            p * (len(batches) - 1) if step_prefix is not None else 0)  # its prefix ran once
         result.steps = step + 1
         if bar:
             bar.advance(1); bar.note(f"loss {loss.item():.3f}")

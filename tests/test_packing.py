@@ -6,7 +6,8 @@ from contextlib import contextmanager
 import pytest
 import torch
 
-from harness.packing import Packed, micro_batches, pack, packed_logits, packed_loss, shared_prefix
+from harness.packing import (Packed, StepPrefix, _prefill, micro_batches, pack, packed_logits,
+                             packed_loss, shared_prefix)
 from harness.prompting import build_messages
 from harness.training import encode_pair
 
@@ -21,16 +22,17 @@ def _feats(backend):
 
 
 @contextmanager
-def _lora(backend):
+def _lora(backend, **extra):
     """A peft LoRA model over the shared backend with non-zero A and B (every gradient non-zero);
     the LoRA layers are removed again afterwards. Yields (model, trainable parameters)."""
     from peft import LoraConfig, get_peft_model
     model = get_peft_model(backend.model, LoraConfig(task_type="CAUSAL_LM", r=4, lora_alpha=8,
-                                                     init_lora_weights=False))
+                                                     init_lora_weights=False, **extra))
     try:
         yield model, [p for p in model.parameters() if p.requires_grad]
     finally:
         model.unload()
+        backend.model.eval()
 
 
 @pytest.mark.slow
@@ -147,3 +149,58 @@ def test_shared_prefix_gives_the_same_loss_and_gradient(backend):
         for a, b in zip(*grads):
             assert torch.allclose(a, b, rtol=1e-3, atol=1e-6)
         assert all(g.abs().sum() > 0 for g in grads[1])  # not trivially equal (both zero)
+
+
+@pytest.mark.slow
+def test_step_prefix_over_micro_batches_gives_the_full_batch_gradient(backend):
+    """One step, three micro-batches, the shared prefix run once for all of them (StepPrefix):
+    the same LoRA gradient as one batch holding every example and computing every token."""
+    feats = _feats(backend)
+    pad = backend.tokenizer.pad_token_id
+    p = shared_prefix(feats)
+    with _lora(backend) as (model, lora):
+        packed_loss(model, pack(feats, 1, pad)).backward()
+        full = [g.grad.clone() for g in lora]
+        model.zero_grad(set_to_none=True)
+        step = StepPrefix(model, torch.tensor(feats[0][0][:p]))
+        parts = [pack([feats[i] for i in g], 0, pad, p)
+                 for g in micro_batches([len(x) - p for x, _ in feats], 20)]
+        assert len(parts) == 3
+        n = sum(b.targets.numel() for b in parts)
+        for b in parts:
+            (packed_loss(model, b, reduction="sum", prefix=step) / n).backward()
+        step.backward()
+        for g, q in zip(full, lora):
+            assert torch.allclose(g, q.grad, rtol=1e-3, atol=1e-6)
+
+
+def _grad(param):  # (the last layer's q_proj cannot reach any key or value: no gradient)
+    return torch.zeros_like(param) if param.grad is None else param.grad.clone()
+
+
+@pytest.mark.slow
+def test_step_prefix_recomputes_with_the_same_dropout_masks(backend):
+    feats = _feats(backend)
+    ids = torch.tensor(feats[0][0][:shared_prefix(feats)])
+    with _lora(backend, lora_dropout=0.5) as (model, lora):
+        model.train()
+        torch.manual_seed(1)
+        step = StepPrefix(model, ids)
+        torch.rand(1000)  # the micro-batches draw from the RNG in between
+        for pair in step.leaves:
+            for leaf in pair:
+                leaf.grad = torch.ones_like(leaf)
+        step.backward()
+        got = [_grad(q) for q in lora]
+        model.zero_grad(set_to_none=True)
+        torch.manual_seed(1)  # reference: the prefix with autograd under the same masks
+        cache = _prefill(model, ids)
+        outs = [t for layer in cache.layers for t in (layer.keys, layer.values) if t.requires_grad]
+        torch.autograd.backward(outs, [torch.ones_like(t) for t in outs])
+        assert all(torch.allclose(g, _grad(q), rtol=1e-4, atol=1e-7) for g, q in zip(got, lora))
+        model.zero_grad(set_to_none=True)
+        torch.manual_seed(2)  # the check can fail: other masks, another gradient
+        cache = _prefill(model, ids)
+        outs = [t for layer in cache.layers for t in (layer.keys, layer.values) if t.requires_grad]
+        torch.autograd.backward(outs, [torch.ones_like(t) for t in outs])
+        assert not all(torch.allclose(g, _grad(q), rtol=1e-4, atol=1e-7) for g, q in zip(got, lora))
