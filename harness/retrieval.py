@@ -35,7 +35,12 @@ class Chunk:
 class Retriever:
     def __init__(self, index, embedding_name: str, top_k: int, mode: str = "dense"):
         self.index, self.embedding_name, self.top_k, self.mode = index, embedding_name, top_k, mode
-        nodes = sorted(index.docstore.docs.values(), key=lambda n: n.node_id)
+        # In document order, not by node id: llama-index draws random uuids for node ids, so
+        # that order (and with it the hybrid strategy's seeded distractor draw) would change
+        # with every fresh index build.
+        nodes = sorted(index.docstore.docs.values(),
+                       key=lambda n: (n.metadata.get("doc_id", ""), n.start_char_idx or 0,
+                                      n.get_content()))
         self.chunks = [Chunk(n.metadata.get("doc_id", ""), n.get_content()) for n in nodes]
 
     def _retriever(self, k: int):

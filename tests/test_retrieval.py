@@ -38,3 +38,17 @@ def test_bm25_and_fused_retrievers_share_the_index(tiny_data, tmp_path):
     for d, b, f in zip(got["dense"][0], bm25, both):  # fused = a ranking of the union
         assert {c.text for c in f} <= {c.text for c in d} | {c.text for c in b}
         assert 0 < f[0].score <= 2 / 60 + 1e-9  # reciprocal-rank scores: sum of 1 / (rank + 60)
+
+
+def test_chunk_order_is_the_same_for_every_fresh_index(tiny_data, tmp_path):
+    """Retriever.chunks (the hybrid strategy's distractor pool, sampled with the suite's seed)
+    must not depend on llama-index's random node ids."""
+    from harness.data import Document
+    kb = [Document(f"{d.id}-{k}", d.text) for k in range(3) for d in tiny_data.kb]
+    knobs = RetrievalKnobs(chunk_size=32, chunk_overlap=0)
+    first, _, _ = build_retriever(kb, knobs, EMB, tmp_path / "a")
+    again, _, _ = build_retriever(kb, knobs, EMB, tmp_path / "b")
+    assert len(first.chunks) >= 6  # a random order would match by chance at most 1 in 720
+    assert first.chunks == again.chunks
+    ids = [n.node_id for n in first.index.docstore.docs.values()]
+    assert set(ids).isdisjoint(n.node_id for n in again.index.docstore.docs.values())  # random
