@@ -172,7 +172,8 @@ class StepPrefix:
             torch.autograd.backward(outs, grads)
 
 
-def packed_logits(model, batch: Packed, keep=None, prefix: StepPrefix | None = None) -> torch.Tensor:
+def packed_logits(model, batch: Packed, keep=None,
+                  prefix: StepPrefix | None = None) -> torch.Tensor:
     """Logits at `keep` positions (default: all), flattened row-major to (n, vocab). `prefix`:
     the step's shared prefix, already run (for a batch packed with that prefix)."""
     dev = next(model.parameters()).device
@@ -185,14 +186,14 @@ def packed_logits(model, batch: Packed, keep=None, prefix: StepPrefix | None = N
             cache = _prefill(model, batch.prefix_ids)
             cache.batch_repeat_interleave(rows)
         # rows are right-padded and one example each: causal attention over [prefix][own tokens]
-        kw = {"past_key_values": cache, "attention_mask": None}
+        kw = {"past_key_values": cache, "use_cache": True, "attention_mask": None}
     elif batch.one_per_row:  # plain right-padded rows: causal attention alone is exact for
         # every real token (the padding comes after it), so no mask at all; sdpa then runs its
         # causal kernel instead of the masked or block-diagonal path, the fastest on this CPU
-        kw = {"attention_mask": None}
+        kw = {"use_cache": False, "attention_mask": None}
     else:
-        kw = {"position_ids": batch.position_ids.to(dev), "attention_mask": None}
-    kw.setdefault("use_cache", "past_key_values" in kw)
+        kw = {"position_ids": batch.position_ids.to(dev), "use_cache": False,
+              "attention_mask": None}
     out = model(input_ids=batch.input_ids.to(dev), logits_to_keep=keep.to(dev), **kw)
     return out.logits.reshape(-1, out.logits.shape[-1])
 
