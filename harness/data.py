@@ -96,6 +96,8 @@ def _read_rows(path: Path) -> list[tuple[int, dict]]:
                 row = json.loads(line)
             except json.JSONDecodeError as e:
                 raise UserError(f"invalid JSON: {e.msg}", file=str(path), line=i) from None
+            except RecursionError:
+                raise UserError("JSON nested too deeply", file=str(path), line=i) from None
             if not isinstance(row, dict):
                 raise UserError("each line must be a JSON object", file=str(path), line=i)
             rows.append((i, row))

@@ -13,12 +13,11 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from harness.errors import UserError
 from harness.suite_yaml import (_inherit_model, _key_path, _lines,  # noqa: F401 (re-exported)
-                                 apply_profile)
+                                 apply_profile, parse)
 from harness.sweep_space import Dist, SweepConfig
 
 
@@ -312,18 +311,16 @@ def load_suite(path: str | Path, profile: str | None = None) -> LoadedSuite:
         raise UserError("is a folder; expected a suite YAML file", file=str(path))
     if not path.is_file():
         raise UserError("suite file not found", file=str(path))
+    from harness.suite_yaml import MAX_BYTES
     try:
+        if path.stat().st_size > MAX_BYTES:  # not even read
+            raise UserError(f"suite file is larger than {MAX_BYTES // 1024} KiB", file=str(path))
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as e:
         raise UserError(f"not valid UTF-8 (byte {e.start})", file=str(path)) from None
     except OSError as e:
         raise UserError(f"cannot read file: {e.strerror}", file=str(path)) from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise UserError(f"malformed YAML: {getattr(e, 'problem', e)}", file=str(path),
-                        line=mark.line + 1 if mark else None) from None
+    raw = parse(text, path)  # size, alias and nesting limits (harness.suite_yaml)
     if not isinstance(raw, dict):
         raise UserError("a suite must be a YAML mapping (key: value)", file=str(path))
     if profile:

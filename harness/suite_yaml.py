@@ -1,8 +1,13 @@
 """Suite YAML plumbing: key paths -> line numbers, pydantic error locations -> key paths, and
 merging (`--profile` overrides, a strategy's `model:` over the suite's).
 
-Contract: `_lines(path)` maps dotted key paths ('strategies.2.lora.r') to 1-based lines (empty
-when the file cannot be parsed); `apply_profile` raises UserError naming the file, key and line.
+Contract: `parse(text, path)` is the only way a suite's YAML is read: it returns the parsed value
+or raises UserError (file, line) for malformed YAML and for hostile input — a file over
+MAX_BYTES, aliases expanding to more than MAX_NODES values (an alias bomb), an alias that refers
+to itself, nesting deeper than MAX_DEPTH — within a fraction of a second, before anything walks
+the expanded tree. `_lines(path)` maps dotted key paths ('strategies.2.lora.r') to 1-based lines
+(empty when the file cannot be parsed); `apply_profile` raises UserError naming the file, key
+and line.
 """
 from __future__ import annotations
 
@@ -11,6 +16,84 @@ from pathlib import Path
 import yaml
 
 from harness.errors import UserError
+
+
+MAX_BYTES = 1 << 20     # a suite is a page of settings; 1 MiB is far beyond any real one
+MAX_NODES = 100_000     # values after alias expansion
+MAX_DEPTH = 64          # nesting levels
+
+
+def _check_graph(root, path) -> None:
+    """Expanded size, nesting depth and alias cycles of a composed YAML node graph.
+
+    PyYAML composes an alias as the same node object, so a bomb is small as a graph and huge as a
+    tree; sizes are memoised per node (each node visited once) and a node met again while it is
+    still being expanded is a self-reference. Iterative, so depth cannot overflow Python's stack.
+    """
+    size: dict[int, int] = {}
+    open_: set[int] = set()
+    stack = [(root, 0, False)]
+    while stack:
+        node, depth, done = stack.pop()
+        nid = id(node)
+        kids = ([x for kv in node.value for x in kv] if isinstance(node, yaml.MappingNode)
+                else node.value if isinstance(node, yaml.SequenceNode) else [])
+        if done:
+            open_.discard(nid)
+            size[nid] = 1 + sum(size[id(k)] for k in kids)
+            if size[nid] > MAX_NODES:
+                raise UserError(f"YAML aliases expand to more than {MAX_NODES:,} values "
+                                "(an alias bomb?); write the values out", file=str(path),
+                                line=node.start_mark.line + 1)
+            continue
+        if nid in size:
+            continue
+        if nid in open_:
+            raise UserError("a YAML alias refers to the value that contains it (a cycle)",
+                            file=str(path), line=node.start_mark.line + 1)
+        if depth > MAX_DEPTH:
+            raise UserError(f"nested more than {MAX_DEPTH} levels deep", file=str(path),
+                            line=node.start_mark.line + 1)
+        open_.add(nid)
+        stack.append((node, depth, True))
+        stack += [(k, depth + 1, False) for k in kids if id(k) not in size]
+
+
+def _check_depth(text: str, path) -> None:
+    """Nesting depth from the parser's event stream (iterative, lazy: stops at the limit), before
+    PyYAML's recursive composer would spend seconds on a 5,000-deep list and overflow anyway."""
+    depth = 0
+    for ev in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(ev, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise UserError(f"nested more than {MAX_DEPTH} levels deep", file=str(path),
+                                line=ev.start_mark.line + 1)
+        elif isinstance(ev, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
+
+
+def parse(text: str, path: Path):
+    """The YAML value of a suite file's text, checked as the module docstring says."""
+    if len(text.encode("utf-8")) > MAX_BYTES:
+        raise UserError(f"suite file is larger than {MAX_BYTES // 1024} KiB", file=str(path))
+    try:
+        _check_depth(text, path)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is None:
+            return None
+        _check_graph(node, path)
+        loader = yaml.SafeLoader("")
+        try:
+            return loader.construct_document(node)
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        raise UserError(f"malformed YAML: {getattr(e, 'problem', None) or e}", file=str(path),
+                        line=mark.line + 1 if mark else None) from None
+    except RecursionError:  # PyYAML's composer recurses once per nesting level
+        raise UserError(f"nested more than {MAX_DEPTH} levels deep", file=str(path)) from None
 
 
 def _walk(node, prefix, out):
@@ -31,7 +114,7 @@ def _lines(path: Path) -> dict[str, int]:
     out: dict[str, int] = {}
     try:
         _walk(yaml.compose(path.read_text(encoding="utf-8")), "", out)
-    except (yaml.YAMLError, OSError, UnicodeDecodeError):
+    except (yaml.YAMLError, OSError, UnicodeDecodeError, RecursionError):
         pass
     return out
 

@@ -17,6 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 from typer.testing import CliRunner
@@ -112,6 +113,29 @@ def byte_mutation(draw):
     return ("file", name, data[:at] + junk + data[at:])
 
 
+def _alias_bomb(width: int, levels: int) -> str:
+    """`a0` holds `width` strings; each next level holds `width` aliases of the previous one."""
+    lines = ["a0: &a0 [" + ", ".join(["lol"] * width) + "]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * width) + "]" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+@st.composite
+def hostile_yaml(draw):
+    """The three hostile suites of issue 20: an alias bomb, a self-referencing alias, a list
+    nested thousands deep (each once took > 90 s or printed a traceback)."""
+    base = (TINY / "suite.yaml").read_text()
+    kind = draw(st.sampled_from(["bomb", "cycle", "deep"]))
+    if kind == "bomb":
+        extra = _alias_bomb(draw(st.integers(9, 12)), draw(st.integers(7, 9)))
+    elif kind == "cycle":
+        extra = "gates: &g [{metric: token_f1, threshold: 0.1, strategies: *g}]\n"
+    else:
+        depth = draw(st.integers(200, 6000))
+        extra = "metrics: " + "[" * depth + "]" * depth + "\n"
+    return ("file", "suite.yaml", (base + extra).encode())
+
+
 def _apply(folder: Path, mutation):
     kind = mutation[0]
     target = folder / ("suite.yaml" if kind == "suite" else mutation[1])
@@ -132,7 +156,7 @@ runner = CliRunner()
 
 @settings(max_examples=80, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.one_of(suite_mutation(), row_mutation(), byte_mutation()),
+@given(st.lists(st.one_of(suite_mutation(), row_mutation(), byte_mutation(), hostile_yaml()),
                 min_size=1, max_size=2), st.sampled_from([[], ["--profile", "ci"]]))
 def test_mutated_inputs_succeed_or_fail_cleanly(mutations, profile):
     with tempfile.TemporaryDirectory() as tmp:
@@ -184,3 +208,29 @@ def test_cli_exit_code_2_without_traceback_and_results_untouched(tmp_path):
     (folder / "suite.yaml").write_bytes(b"name: tiny\xff\n")
     r = _cli("validate", str(folder / "suite.yaml"))
     assert r.returncode == 2 and "Traceback" not in r.stderr and "UTF-8" in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("kind, words", [
+    ("bomb", "alias bomb"), ("cycle", "refers to the value that contains it"),
+    ("deep", "nested more than 64 levels deep")])
+def test_hostile_yaml_is_one_message_with_file_and_line(tmp_path, kind, words):
+    base = (TINY / "suite.yaml").read_text()
+    extra = {"bomb": _alias_bomb(10, 9),   # 10**9 values once expanded
+             "cycle": "gates: &g [{metric: token_f1, threshold: 0.1, strategies: *g}]\n",
+             "deep": "metrics: " + "[" * 5000 + "]" * 5000 + "\n"}[kind]
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder)
+    (folder / "suite.yaml").write_text(base + extra)
+    res = runner.invoke(app, ["validate", str(folder / "suite.yaml")])
+    assert res.exit_code == 2 and isinstance(res.exception, SystemExit), repr(res.exception)
+    first_new = len(base.splitlines()) + 1
+    assert f"suite.yaml:{first_new}" in res.output.replace("\n", "") or (
+        kind == "bomb" and "suite.yaml:" in res.output), res.output
+    assert words in res.output.replace("\n", " "), res.output
+
+
+def test_oversized_suite_is_refused_unread(tmp_path):
+    p = tmp_path / "suite.yaml"
+    p.write_text("name: x\n# " + "x" * (1 << 20) + "\n")
+    res = runner.invoke(app, ["validate", str(p)])
+    assert res.exit_code == 2 and "larger than 1024 KiB" in res.output, res.output
