@@ -104,6 +104,8 @@ class Run:
     decision_md: str | None = None
     provisional: bool = False                        # decision computed here, not by `harness run`
     complete: bool = False                           # summary.json written
+    subset: dict | None = None                       # `harness run --strategies/--skip`:
+                                                     # {"strategies": run, "skipped": not run}
     expected: list = field(default_factory=list)     # strategy names the suite declares
     environment: dict | None = None
     split: dict | None = None
@@ -157,10 +159,13 @@ def load_run(run_dir: Path) -> Run:
             m = read_json(sdir / n / "metrics.json")
             if isinstance(m, dict):
                 results[n] = m
+    subset = summary.get("partial") if complete else (read_json(run_dir / "run.json") or {}).get(
+        "partial")
     run = Run(run_dir=run_dir, suite_name=suite.get("name") or run_dir.parent.name,
               run_id=run_dir.name, suite=suite, results=results, complete=complete,
               expected=[e for e in expected if e], environment=read_json(run_dir / "environment.json"),
-              split=read_json(run_dir / "split.json"))
+              split=read_json(run_dir / "split.json"),
+              subset=subset if isinstance(subset, dict) else None)
     decision = read_json(run_dir / "decision.json")
     if isinstance(decision, dict) and isinstance(decision.get("strategies"), dict):
         run.decision = decision

@@ -98,13 +98,14 @@ def sidebar(root: Path) -> None:
         run = get_run(ctx["suite_dir"] / rid)
         ctx["run"] = run
         done = f"{len(run.results)}/{max(len(run.expected), len(run.results))} strategies"
-        st.caption(f"{'complete' if run.complete else 'partial'} run · {done}")
+        kind = "subset" if run.subset else "complete" if run.complete else "partial"
+        st.caption(f"{kind} run · {done}")
 
 
 def run_label(suite_dir: Path, rid: str, latest: str | None) -> str:
     r = get_run(suite_dir / rid)
     tag = " (latest)" if rid == latest else ""
-    state = "" if r.complete else " · partial"
+    state = " · subset" if r.subset else "" if r.complete else " · partial"
     return f"{rid}{tag}{state}"
 
 
@@ -138,7 +139,11 @@ def current_run() -> load.Run:
 
 
 def partial_note(run: load.Run) -> None:
-    if not run.complete:
+    if run.subset:
+        st.warning(f"Subset run (`harness run --strategies/--skip`): only "
+                   f"{md(', '.join(run.subset.get('strategies') or []))} were run; skipped: "
+                   f"{md(', '.join(run.subset.get('skipped') or []))}. Not a full comparison.")
+    elif not run.complete:
         missing = ", ".join(run.missing) or "unknown"
         st.info(f"Partial run: showing the {len(run.results)} finished strateg"
                 f"{'y' if len(run.results) == 1 else 'ies'} only; not finished yet: {md(missing)}.")

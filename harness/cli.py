@@ -41,18 +41,47 @@ STORAGE = typer.Option(None, "--storage", help="Optuna storage URL for sweeps, e
                        "postgresql://user@host/db (default: SQLite in the run folder)")
 
 
+def _selection(ls, strategies: str | None, skip: str | None) -> list[str] | None:
+    """Strategy names `--strategies a,b` / `--skip c` leave to run (None: every one)."""
+    if strategies is None and skip is None:
+        return None
+    names = [s.name for s in ls.suite.strategies]
+    chosen = list(names)
+    for opt, value in (("--strategies", strategies), ("--skip", skip)):
+        if value is None:
+            continue
+        given = [n.strip() for n in value.split(",") if n.strip()]
+        bad = [n for n in given if n not in names]
+        if bad or not given:
+            raise UserError(f"{opt}: no strategy {bad or repr(value)} in the suite (strategies: "
+                            f"{names})", file=str(ls.path), key=opt)
+        chosen = [n for n in chosen if (n in given) == (opt == "--strategies")]
+    if not chosen:
+        raise UserError("--strategies/--skip leave no strategy to run", file=str(ls.path),
+                        key="--skip")
+    return chosen
+
+
 @app.command()
 def run(suite: Path = typer.Argument(..., help="suite YAML file"), results: Path = RESULTS,
-        profile: Optional[str] = PROFILE, storage: Optional[str] = STORAGE):
-    """Prepare, evaluate, score and compare every strategy of SUITE; print the recommendation."""
+        profile: Optional[str] = PROFILE, storage: Optional[str] = STORAGE,
+        strategies: Optional[str] = typer.Option(None, "--strategies", help="run only these "
+                                                 "strategies (comma-separated names)"),
+        skip: Optional[str] = typer.Option(None, "--skip", help="run all but these "
+                                           "(comma-separated names)")):
+    """Prepare, evaluate, score and compare every strategy of SUITE; print the recommendation.
+
+    With --strategies/--skip the run is recorded as partial (its own run id), which the gate
+    refuses and the dashboard labels."""
     from harness.suite import load_suite
     try:
         ls = load_suite(suite, profile)
+        only = _selection(ls, strategies, skip)
         if results.exists() and not results.is_dir():
             raise UserError("the results store must be a folder", file=str(results))
         from harness.report import render
         from harness.runner import run as run_suite
-        run_dir, res, decision = run_suite(ls, results, console, storage)
+        run_dir, res, decision = run_suite(ls, results, console, storage, only)
     except UserError as e:
         _fail(e)
     except OSError as e:  # e.g. results folder not writable, disk full: no traceback

@@ -47,6 +47,11 @@ def load_run(run_dir: Path) -> dict:
                         file=str(run_dir)) from None
     except ValueError as e:
         raise UserError(f"corrupt run file: {e}", file=str(run_dir)) from None
+    if summary.get("partial"):  # `harness run --strategies/--skip`: never gated nor promoted
+        p = summary["partial"]
+        raise UserError(f"run {summary['run_id']} is partial (ran only {', '.join(p['strategies'])};"
+                        f" skipped {', '.join(p['skipped'])}): gate and promote full runs only",
+                        file=str(run_dir))
     return {"suite": summary["suite"], "run_id": summary["run_id"], "config_hash": info["config_hash"],
             "data_hash": info["data_hash"],
             "metrics": {s: r["metrics"] for s, r in summary["results"].items()}}

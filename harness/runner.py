@@ -14,6 +14,10 @@ decision). With a `sweep:` block, harness.sweep first tunes the strategies on de
   `strategies/<name>/progress.json` records what each process computed.
 - Writes suite.resolved.json, environment.json, split.json, per-strategy files (see
   harness.store), summary.json, decision.json and decision.md.
+- `only` (names, from `--strategies` / `--skip`) runs a subset: the run gets its own run id,
+  suite.resolved.json stays the whole suite, and run.json, summary.json, decision.json and
+  decision.md carry `partial: {"strategies": run, "skipped": not run}`, so neither the gate nor
+  the dashboard can take it for a full run.
 """
 from __future__ import annotations
 
@@ -95,16 +99,34 @@ def _load_backend(backends, m, suite, ls, strategy):
                         line=lines.get(key) or lines.get(key.rsplit(".", 1)[0])) from None
 
 
-def run(ls, results_root: Path, console, storage: str | None = None) -> tuple[Path, dict, dict]:
+def partial_info(suite, only: list[str] | None) -> dict | None:
+    """{"strategies", "skipped"} for a subset run, None for a full one."""
+    if only is None or set(only) == {s.name for s in suite.strategies}:
+        return None
+    return {"strategies": [s.name for s in suite.strategies if s.name in only],
+            "skipped": [s.name for s in suite.strategies if s.name not in only]}
+
+
+def run(ls, results_root: Path, console, storage: str | None = None,
+        only: list[str] | None = None) -> tuple[Path, dict, dict]:
     suite = ls.suite
     data = load_dataset(ls)
     resolved = suite.model_dump(mode="json")
-    store = RunStore(results_root, suite.name, run_id_for(resolved, data.content_hash))
+    partial = partial_info(suite, only)
+    ident = resolved | ({"_partial": partial["strategies"]} if partial else {})
+    store = RunStore(results_root, suite.name, run_id_for(ident, data.content_hash))
     write_json(store.run_dir / "suite.resolved.json", resolved | {"_source": str(ls.path)})
     write_json(store.run_dir / "split.json", data.split_info)
     write_json(store.run_dir / "run.json", {"suite": suite.name, "run_id": store.run_id,
                                            "config_hash": config_hash(resolved),
-                                           "data_hash": data.content_hash})
+                                           "data_hash": data.content_hash}
+               | ({"partial": partial} if partial else {}))
+    if partial:
+        suite = suite.model_copy(update={"strategies": [s for s in suite.strategies
+                                                        if s.name in partial["strategies"]]})
+        ls = ls.model_copy(update={"suite": suite})  # a sweep tunes only these too
+        console.print(f"[yellow]partial run:[/] only {', '.join(partial['strategies'])} "
+                      f"(skipped: {', '.join(partial['skipped'])}); not a full comparison")
     console.print(f"run {store.run_id} → {store.run_dir}  ({len(data.train)} train, "
                   f"{len(data.test)} test, {len(data.safety)} safety probes, "
                   f"{len(data.kb)} KB documents)")
@@ -154,8 +176,14 @@ def run(ls, results_root: Path, console, storage: str | None = None) -> tuple[Pa
         if path.exists():
             per_example[name] = {r["id"]: r["scores"].get(acc) for r in read_jsonl(path)}
     decision = recommend(suite.requirements, results, per_example, suite.seed)
+    if partial:
+        decision["partial"] = partial
+        decision["explanation"] = (f"Partial run (only {', '.join(partial['strategies'])}; "
+                                   f"skipped {', '.join(partial['skipped'])}): not a full "
+                                   "comparison. " + decision["explanation"])
     write_json(store.run_dir / "summary.json", {"suite": suite.name, "run_id": store.run_id,
-                                               "results": results})
+                                               "results": results}
+               | ({"partial": partial} if partial else {}))
     write_json(store.run_dir / "decision.json", decision)
     write_text(store.run_dir / "decision.md",
                decision_markdown(suite.name, store.run_id, decision, results))
