@@ -31,6 +31,7 @@ class Example:
     source: str | None = None
     key_facts: tuple[str, ...] = ()
     category: str | None = None
+    answers: tuple[str, ...] = ()   # every acceptable answer, `answer` first (data.fields.answers)
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,23 @@ def _text(row: dict, key: str, path: Path, line: int, required: bool = True) -> 
     return str(val).strip()
 
 
+def _answers(row: dict, key: str | None, path: Path, line: int) -> list[str]:
+    """Acceptable answers: a list of strings, SQuAD's {"text": [...], "answer_start": [...]},
+    a list of {"text": ...}, or a `|`-separated string (CSV); stripped, empty and repeated ones
+    dropped, order kept."""
+    val = row.get(key) if key else None
+    if isinstance(val, dict):
+        val = val.get("text")
+    if isinstance(val, str):
+        val = val.split("|")
+    if isinstance(val, list):
+        val = [v.get("text") if isinstance(v, dict) else v for v in val]
+    if val is not None and not (isinstance(val, list) and all(isinstance(v, str) for v in val)):
+        raise UserError(f"field '{key}' must be a list of strings (or SQuAD's {{\"text\": [...]}})",
+                        file=str(path), key=key, line=line)
+    return list(dict.fromkeys(v.strip() for v in val or [] if v.strip()))
+
+
 def load_examples(path: Path, f: Fields, prefix: str) -> list[Example]:
     out, seen = [], {}
     for n, (line, row) in enumerate(_read_rows(path)):
@@ -134,9 +152,11 @@ def load_examples(path: Path, f: Fields, prefix: str) -> list[Example]:
         if facts is not None and not (isinstance(facts, list) and all(isinstance(x, str) for x in facts)):
             raise UserError(f"field '{f.key_facts}' must be a list of strings", file=str(path),
                             key=f.key_facts, line=line)
+        golds = _answers(row, f.answers, path, line)
+        answer = _text(row, f.answer, path, line, required=not golds) or golds[0]
         out.append(Example(
-            id=ex_id, question=_text(row, f.question, path, line),
-            answer=_text(row, f.answer, path, line),
+            id=ex_id, question=_text(row, f.question, path, line), answer=answer,
+            answers=tuple(dict.fromkeys([answer] + golds)) if golds else (),
             source=_text(row, f.source, path, line, required=False) if f.source else None,
             key_facts=tuple(facts or ()),
             category=_text(row, f.category, path, line, required=False) if f.category else None))

@@ -37,6 +37,7 @@ def score(suite, examples, preds, probes, probe_preds, prepare_info: dict, cfg=N
                 "output": p.output, "prompt_tokens": p.prompt_tokens,
                 "completion_tokens": p.completion_tokens, "latency_ms": round(p.latency_s * 1000, 1),
                 "retrieved": p.retrieved, "scores": {n: qa[n][i] for n in qa_names}}
+               | ({"answers": list(e.answers)} if len(e.answers) > 1 else {})
                | ({"ttft_ms": round(p.ttft_s * 1000, 1)} if p.ttft_s is not None else {})
                | ({"cost_usd": p.cost_usd} if p.cost_usd is not None else {})
                for i, (e, p) in enumerate(zip(examples, preds))]

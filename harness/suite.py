@@ -26,9 +26,12 @@ class _Strict(BaseModel):
 
 
 class Fields(_Strict):
-    """Column names in the user's rows (JSONL keys or CSV headers)."""
+    """Column names in the user's rows (JSONL keys or CSV headers). `answers` holds several
+    acceptable answers (a list, SQuAD's {"text": [...]} or [{"text": ...}], or `|`-separated in
+    CSV); with it, `answer` may be absent (the first of `answers` is the reference)."""
     question: str = "question"
     answer: str = "answer"
+    answers: str | None = "answers"
     id: str | None = "id"
     source: str | None = "source_doc"
     key_facts: str | None = "key_facts"

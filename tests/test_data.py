@@ -69,3 +69,28 @@ def test_dataset_without_dev_test_records_split(tmp_path, tiny_suite):
     assert data.split_info["source"] == "seeded stratified split"
     assert set(data.split_info["test"]) == {e.id for e in data.test}
     assert not set(data.split_info["test"]) & set(data.split_info["train"])
+
+
+def test_squad_shaped_answers_and_csv_golds(tmp_path):
+    p = tmp_path / "squad.jsonl"
+    rows = [{"id": "a", "question": "Who?", "answers": {"text": ["Rollo", "Rollo ", "the Viking Rollo"],
+                                                       "answer_start": [10, 10, 3]}},
+            {"id": "b", "question": "When?", "answer": "1066",
+             "answers": [{"text": "in 1066", "answer_start": 0}]},
+            {"id": "c", "question": "Where?", "answer": "Normandy"}]
+    p.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    a, b, c = load_examples(p, Fields(), "train")
+    assert a.answer == "Rollo" and a.answers == ("Rollo", "the Viking Rollo")
+    assert b.answer == "1066" and b.answers == ("1066", "in 1066")
+    assert c.answers == ()
+    csv = tmp_path / "rows.csv"
+    csv.write_text("q,golds\nWho?,Rollo|the Viking Rollo\n")
+    (e,) = load_examples(csv, Fields(question="q", answer="a", answers="golds", id=None), "t")
+    assert e.answer == "Rollo" and e.answers == ("Rollo", "the Viking Rollo")
+    p.write_text(json.dumps({"question": "Who?", "answers": {"text": [3]}}) + "\n")
+    with pytest.raises(UserError) as err:
+        load_examples(p, Fields(), "train")
+    assert err.value.line == 1 and "'answers' must be a list of strings" in str(err.value)
+    p.write_text(json.dumps({"question": "Who?", "answers": []}) + "\n")
+    with pytest.raises(UserError, match="missing field 'answer'"):
+        load_examples(p, Fields(), "train")

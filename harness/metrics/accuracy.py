@@ -1,7 +1,10 @@
-"""Accuracy against the reference answer: exact match, token F1, embedding similarity, key facts.
+"""Accuracy against the reference answer: exact match, token F1, embedding similarity, key facts,
+answer contained.
 
 Normalisation follows SQuAD's evaluation script (lowercase, strip punctuation and articles,
 collapse whitespace), so "$4.99/month" and "4.99 per month" share the tokens "499" and "month".
+A row with several acceptable answers (`data.fields.answers`) scores its best match over all of
+them, as SQuAD's script does (`metric_max_over_ground_truths`).
 """
 from __future__ import annotations
 
@@ -33,26 +36,51 @@ def _f1(pred: str, ref: str) -> float:
     return 2 * prec * rec / (prec + rec)
 
 
-@register_metric("exact_match", description="normalised prediction equals normalised reference")
+def golds(example) -> tuple[str, ...]:
+    """Every acceptable answer of a row: its `answers`, else its one reference."""
+    return tuple(getattr(example, "answers", ())) or (example.answer,)
+
+
+def _contained(output: str, gold: str) -> bool:
+    g = normalize(gold)
+    return bool(g) and f" {g} " in f" {normalize(output)} "
+
+
+@register_metric("exact_match", description="normalised prediction equals a normalised reference")
 def exact_match(outputs, examples, embedding_name=None):
-    return [float(normalize(o) == normalize(e.answer)) for o, e in zip(outputs, examples)]
+    return [max(float(normalize(o) == normalize(g)) for g in golds(e))
+            for o, e in zip(outputs, examples)]
 
 
-@register_metric("token_f1", description="SQuAD token-overlap F1 with the reference")
+@register_metric("token_f1", description="SQuAD token-overlap F1 with the best-matching reference")
 def token_f1(outputs, examples, embedding_name=None):
-    return [_f1(o, e.answer) for o, e in zip(outputs, examples)]
+    return [max(_f1(o, g) for g in golds(e)) for o, e in zip(outputs, examples)]
 
 
-@register_metric("embedding_similarity", description="cosine of MiniLM embeddings, clipped to [0, 1]")
+@register_metric("embedding_similarity",
+                 description="cosine of MiniLM embeddings with the closest reference, clipped to [0, 1]")
 def embedding_similarity(outputs, examples, embedding_name="embedded:all-minilm-l6-v2"):
     a = embed(list(outputs), embedding_name)
-    b = embed([e.answer for e in examples], embedding_name)
-    return [min(1.0, max(0.0, float(x))) for x in np.sum(a * b, axis=1)]
+    refs = [golds(e) for e in examples]
+    b = embed([g for r in refs for g in r], embedding_name)  # one batched call for all golds
+    out, k = [], 0
+    for i, r in enumerate(refs):
+        out.append(min(1.0, max(0.0, float(np.max(np.sum(b[k:k + len(r)] * a[i], axis=1))))))
+        k += len(r)
+    return out
+
+
+@register_metric("answer_contained",
+                 description="a normalised reference appears in the normalised answer")
+def answer_contained(outputs, examples, embedding_name=None):
+    return [float(any(_contained(o, g) for g in golds(e))) for o, e in zip(outputs, examples)]
 
 
 def key_facts_of(example) -> list[str]:
-    """The suite's key facts, or else the numbers in the reference answer."""
-    return list(example.key_facts) or _NUMBER.findall(example.answer)
+    """The suite's key facts; else, for a row with several acceptable answers, those answers
+    (alternatives: finding any one is full recall); else the numbers in the reference answer."""
+    return list(example.key_facts) or (list(example.answers) if len(example.answers) > 1
+                                       else _NUMBER.findall(example.answer))
 
 
 @register_metric("key_fact_recall",
@@ -60,8 +88,12 @@ def key_facts_of(example) -> list[str]:
 def key_fact_recall(outputs, examples, embedding_name=None):
     scores = []
     for o, e in zip(outputs, examples):
-        facts = [normalize(f) for f in key_facts_of(e)]
-        facts = [f for f in facts if f]
-        hay = " " + normalize(o) + " "
-        scores.append(sum(f" {f} " in hay for f in facts) / len(facts) if facts else None)
+        facts = [f for f in key_facts_of(e) if normalize(f)]
+        found = [_contained(o, f) for f in facts]
+        if not facts:
+            scores.append(None)
+        elif not e.key_facts and len(e.answers) > 1:  # golds are alternatives
+            scores.append(float(any(found)))
+        else:
+            scores.append(sum(found) / len(facts))
     return scores

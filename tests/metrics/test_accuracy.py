@@ -34,3 +34,29 @@ def test_embedding_similarity_prefers_paraphrase():
     para, other = embedding_similarity(["Personal is $4.99 a month.", "Our office is in Oslo."],
                                        [EX, EX])
     assert 0 <= other < para <= 1
+
+
+# A SQuAD-style row: several acceptable spans; the best one counts (SQuAD's evaluation script).
+SPAN = Example("4", "When did the Normans conquer England?", "1066",
+               answers=("1066", "in 1066", "the year 1066"))
+
+
+def test_several_golds_take_the_best_match():
+    from harness.metrics.accuracy import answer_contained
+    assert exact_match(["In 1066."], [SPAN]) == [1.0]          # equals the second gold
+    assert exact_match(["In 1066."], [Example("5", "q", "1066")]) == [0.0]  # one gold: no
+    assert token_f1(["the year 1066"], [SPAN]) == [1.0]
+    assert token_f1(["the year 1066"], [Example("5", "q", "1066")]) < [1.0]
+    assert answer_contained(["It happened in 1066, at Hastings."], [SPAN]) == [1.0]
+    assert answer_contained(["It happened in 10666."], [SPAN]) == [0.0]  # whole tokens only
+    # key facts default to the golds, as alternatives: any one found is full recall
+    assert key_fact_recall(["in 1066"], [SPAN]) == [1.0]
+    assert key_fact_recall(["never"], [SPAN]) == [0.0]
+
+
+def test_embedding_similarity_uses_the_closest_gold():
+    two = Example("6", "q", "Our office is in Oslo.", answers=("Our office is in Oslo.",
+                                                              "Personal costs $4.99 a month."))
+    one = Example("7", "q", "Our office is in Oslo.")
+    best, single = embedding_similarity(["Personal is $4.99 a month."] * 2, [two, one])
+    assert best > single
