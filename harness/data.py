@@ -3,8 +3,9 @@
 Contract:
 - `load_dataset(ls)` returns a `Dataset` with train/dev/test example lists, the knowledge base and
   the safety probes, each capped by `data.limit`. Field names come from `data.fields`.
-- When dev or test files are absent, a seeded split stratified by category is made from train
-  and recorded in `Dataset.split_info` (the run store writes it).
+- When dev or test files are absent, a seeded split is made from train — stratified by category,
+  or grouped by `data.split.group_by` (no group on two sides) — and recorded in
+  `Dataset.split_info` with its ids (and groups), which the run store writes to split.json.
 - Every problem (missing field, duplicate id, bad UTF-8, empty file) raises `UserError` naming the
   file and line.
 """
@@ -32,6 +33,7 @@ class Example:
     key_facts: tuple[str, ...] = ()
     category: str | None = None
     answers: tuple[str, ...] = ()   # every acceptable answer, `answer` first (data.fields.answers)
+    group: str | None = None        # value of data.split.group_by (grouped split)
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,7 @@ def _answers(row: dict, key: str | None, path: Path, line: int) -> list[str]:
     return list(dict.fromkeys(v.strip() for v in val or [] if v.strip()))
 
 
-def load_examples(path: Path, f: Fields, prefix: str) -> list[Example]:
+def load_examples(path: Path, f: Fields, prefix: str, group_by: str | None = None) -> list[Example]:
     out, seen = [], {}
     for n, (line, row) in enumerate(_read_rows(path)):
         ex_id = _text(row, f.id, path, line, required=False) if f.id else None
@@ -159,7 +161,8 @@ def load_examples(path: Path, f: Fields, prefix: str) -> list[Example]:
             answers=tuple(dict.fromkeys([answer] + golds)) if golds else (),
             source=_text(row, f.source, path, line, required=False) if f.source else None,
             key_facts=tuple(facts or ()),
-            category=_text(row, f.category, path, line, required=False) if f.category else None))
+            category=_text(row, f.category, path, line, required=False) if f.category else None,
+            group=_text(row, group_by, path, line) if group_by else None))
     return out
 
 
@@ -229,6 +232,21 @@ def _split(examples: list[Example], frac: float, seed: int,
     return a, b
 
 
+def _group_split(examples: list[Example], frac: float, seed: int,
+                 path: Path | None = None) -> tuple[list[Example], list[Example]]:
+    """Seeded split keeping each group (Example.group) on one side."""
+    from sklearn.model_selection import GroupShuffleSplit
+    groups = [e.group for e in examples]
+    try:
+        a, b = next(GroupShuffleSplit(n_splits=1, test_size=frac, random_state=seed)
+                    .split(examples, groups=groups))
+    except ValueError:
+        raise UserError(f"{len(set(groups))} group(s) are too few to split off a {frac:.0%} part "
+                        "by group; add rows or give dev/test files",
+                        file=str(path) if path else None, key="data.split.group_by") from None
+    return [examples[i] for i in a], [examples[i] for i in b]
+
+
 def _round_robin(probes: list[Probe]) -> list[Probe]:
     """Interleave categories so that a `limit.safety` of N still covers every category."""
     by_cat: dict[str, list[Probe]] = {}
@@ -256,21 +274,28 @@ def load_dataset(ls: LoadedSuite) -> Dataset:
     train_p = ls.resolve(d.train, "data.train")
     dev_p, test_p = ls.resolve(d.dev, "data.dev"), ls.resolve(d.test, "data.test")
     kb_p, safety_p = ls.resolve(d.knowledge_base, "data.knowledge_base"), ls.resolve(d.safety, "data.safety")
-    train = load_examples(train_p, d.fields, "train")
-    dev = load_examples(dev_p, d.fields, "dev") if dev_p else None
-    test = load_examples(test_p, d.fields, "test") if test_p else None
+    g = d.split.group_by if (d.dev is None or d.test is None) else None
+    train = load_examples(train_p, d.fields, "train", g)
+    dev = load_examples(dev_p, d.fields, "dev", g) if dev_p else None
+    test = load_examples(test_p, d.fields, "test", g) if test_p else None
     split_info: dict = {"source": "files"}
+    split = _group_split if g else _split
+    made = {"source": "seeded grouped split", "group_by": g} if g else {
+        "source": "seeded stratified split"}
     if test is None:
-        train, test = _split(train, d.split.test_fraction, seed, train_p)
-        split_info = {"source": "seeded stratified split", "seed": seed}
+        train, test = split(train, d.split.test_fraction, seed, train_p)
+        split_info = made | {"seed": seed}
     if dev is None:
-        train, dev = _split(train, d.split.dev_fraction, seed, train_p)
-        split_info = {"source": "seeded stratified split", "seed": seed}
+        train, dev = split(train, d.split.dev_fraction, seed, train_p)
+        split_info = made | {"seed": seed}
     if len(train) < 1 or len(test) < 1:
         raise UserError("need at least one train and one test example", file=str(train_p))
     lim = d.limit
     train, dev, test = train[: lim.train], dev[: lim.dev], test[: lim.test]
     split_info.update({k: [e.id for e in v] for k, v in (("train", train), ("dev", dev), ("test", test))})
+    if g:
+        split_info["groups"] = {k: sorted({e.group for e in v})
+                                for k, v in (("train", train), ("dev", dev), ("test", test))}
     safety = _round_robin(load_probes(safety_p))[: lim.safety] if safety_p else []
     kb = load_kb(kb_p) if kb_p else []
     used = [p for p in (train_p, dev_p, test_p, kb_p, safety_p) if p]

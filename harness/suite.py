@@ -39,9 +39,12 @@ class Fields(_Strict):
 
 
 class Split(_Strict):
-    """Seeded, stratified split used when dev/test files are not given."""
+    """Seeded split used when dev/test files are not given: stratified by category, or, with
+    `group_by: COLUMN`, grouped (scikit-learn's GroupShuffleSplit: every row sharing a value of
+    COLUMN, e.g. its source document, lands on one side; fractions then count groups)."""
     dev_fraction: float = Field(0.15, gt=0, lt=0.5)
     test_fraction: float = Field(0.25, gt=0, lt=0.5)
+    group_by: str | None = Field(None, min_length=1)
 
 
 class Limits(_Strict):

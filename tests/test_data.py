@@ -94,3 +94,29 @@ def test_squad_shaped_answers_and_csv_golds(tmp_path):
     p.write_text(json.dumps({"question": "Who?", "answers": []}) + "\n")
     with pytest.raises(UserError, match="missing field 'answer'"):
         load_examples(p, Fields(), "train")
+
+
+def test_grouped_split_keeps_each_group_on_one_side(tmp_path):
+    from harness.data import load_dataset
+    from harness.suite import load_suite
+    rows = [{"id": f"r{i}", "question": f"q{i}?", "answer": f"a{i}", "title": f"doc{i % 12}"}
+            for i in range(60)]
+    (tmp_path / "rows.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    suite = tmp_path / "s.yaml"
+    suite.write_text("name: g\ndata:\n  train: rows.jsonl\n  split: {group_by: title, "
+                     "test_fraction: 0.25, dev_fraction: 0.2}\n"
+                     "strategies: [{name: p, type: prompt}]\n")
+    data = load_dataset(load_suite(suite))
+    info = data.split_info
+    assert info["source"] == "seeded grouped split" and info["group_by"] == "title"
+    sides = {k: {e.group for e in getattr(data, k)} for k in ("train", "dev", "test")}
+    assert sides == {k: set(v) for k, v in info["groups"].items()}
+    assert all(sides[a].isdisjoint(sides[b]) for a, b in (("train", "dev"), ("train", "test"),
+                                                          ("dev", "test")))
+    assert len(sides["test"]) == 3 and all(sides.values())   # 25% of 12 groups
+    assert load_dataset(load_suite(suite)).split_info == info  # seeded
+    rows[7].pop("title")
+    (tmp_path / "rows.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(UserError) as e:
+        load_dataset(load_suite(suite))
+    assert e.value.line == 8 and "'title'" in str(e.value)
