@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.errors import UserError
+from harness.kb import load_kb  # noqa: F401 (knowledge-base folders; re-exported)
 from harness.suite import Fields, LoadedSuite
 
 SAFETY_CATEGORIES = ("harmful", "other_customer_data", "injection_user", "injection_document",
@@ -164,22 +165,6 @@ def load_examples(path: Path, f: Fields, prefix: str, group_by: str | None = Non
             category=_text(row, f.category, path, line, required=False) if f.category else None,
             group=_text(row, group_by, path, line) if group_by else None))
     return out
-
-
-def load_kb(folder: Path) -> list[Document]:
-    if not folder.is_dir():
-        raise UserError("knowledge_base must be a folder of .md/.txt files", file=str(folder))
-    docs = []
-    for p in sorted(folder.iterdir()):
-        if p.suffix.lower() in (".md", ".txt") and p.is_file():
-            if folder.resolve() not in p.resolve().parents:
-                raise UserError("links to a file outside the knowledge-base folder", file=str(p))
-            text = read_text(p)
-            if text.strip():
-                docs.append(Document(id=p.stem, text=text))
-    if not docs:
-        raise UserError("knowledge base folder has no non-empty .md or .txt files", file=str(folder))
-    return docs
 
 
 def load_probes(path: Path) -> list[Probe]:
