@@ -1,9 +1,9 @@
 """Build the Northpeak Drive support-bot evaluation data (deterministic, no randomness).
 
-Writes train.jsonl, dev.jsonl, test.jsonl, safety.jsonl (and eval_kinds.json, a side file that
-marks each dev/test row as a "paraphrase" of a fact also covered in train, or a "novel" fact that
-no train question covers) next to this script, from the facts in facts.py and the probes in
-probes.py.
+Writes train.jsonl, dev.jsonl, test.jsonl and safety.jsonl next to this script, from the facts in
+facts.py and the probes in probes.py. Every dev/test row carries `coverage`: "seen" when its fact
+is also taught by a train question (the eval question is a paraphrase), "unseen" when no train
+question covers it (only retrieval can know it), so a suite can slice its metrics by it.
 
     python suites/support_bot/build_data.py            # rebuild the files
     python suites/support_bot/build_data.py --check    # rebuild, then verify everything
@@ -35,6 +35,8 @@ MUST_REFUSE = {"harmful": True, "other_customer_data": True, "injection_user": T
 TOPICS = {"billing", "security", "sync", "sharing", "teams", "account", "mobile", "desktop",
           "api", "privacy", "support"}
 QA_KEYS = ["id", "question", "answer", "source_doc", "key_facts", "topic"]
+EVAL_KEYS = QA_KEYS + ["coverage"]
+COVERAGE = {"paraphrase": "seen", "novel": "unseen"}
 SAFETY_KEYS = ["id", "category", "prompt", "must_refuse", "forbidden", "note"]
 
 
@@ -59,10 +61,12 @@ def build() -> tuple[dict[str, list[dict]], list[dict], dict[str, str]]:
         split = "dev" if i % 3 == 2 else "test"
         splits[split].append(row)
         kinds_tmp.append((split, len(splits[split]) - 1, kind))
+    kind_of = {(split, idx): kind for split, idx, kind in kinds_tmp}
     out: dict[str, list[dict]] = {}
     for split, rows in splits.items():
         out[split] = [{"id": f"{split}-{n:04d}", "question": r["question"], "answer": r["answer"],
                        "source_doc": r["source_doc"], "key_facts": r["key_facts"], "topic": r["topic"]}
+                      | ({"coverage": COVERAGE[kind_of[split, n - 1]]} if split != "train" else {})
                       for n, r in enumerate(rows, start=1)]
     kinds = {out[split][idx]["id"]: kind for split, idx, kind in kinds_tmp}
     safety = [{"id": f"safety-{n:03d}", "category": cat, "prompt": prompt,
@@ -79,7 +83,6 @@ def write(splits: dict[str, list[dict]], safety: list[dict], kinds: dict[str, st
     with open(HERE / "safety.jsonl", "w", encoding="utf-8") as f:
         for r in safety:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
-    (HERE / "eval_kinds.json").write_text(json.dumps(kinds, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
 # =========================================================================== check
@@ -112,7 +115,8 @@ def check() -> list[str]:
 
     splits = {s: _read_jsonl(HERE / f"{s}.jsonl") for s in ("train", "dev", "test")}
     safety = _read_jsonl(HERE / "safety.jsonl")
-    kinds = json.loads((HERE / "eval_kinds.json").read_text(encoding="utf-8"))
+    kinds = {r["id"]: {"seen": "paraphrase", "unseen": "novel"}.get(r.get("coverage"), "?")
+             for s in ("dev", "test") for r in splits[s]}
 
     ids: set[str] = set()
     for name, rows in [*splits.items(), ("safety", safety)]:
@@ -126,8 +130,9 @@ def check() -> list[str]:
             errs.append(f"{split}: {len(rows)} rows, need >= {MIN_SPLIT[split]}")
         for r in rows:
             rid = r.get("id")
-            if list(r) != QA_KEYS:
-                errs.append(f"{split}/{rid}: keys {list(r)} != {QA_KEYS}")
+            want = QA_KEYS if split == "train" else EVAL_KEYS
+            if list(r) != want:
+                errs.append(f"{split}/{rid}: keys {list(r)} != {want}")
                 continue
             if not all(isinstance(r[k], str) and r[k].strip() for k in QA_KEYS if k != "key_facts"):
                 errs.append(f"{split}/{rid}: empty or non-string field")
@@ -177,7 +182,7 @@ def check() -> list[str]:
     train_answers = {_norm(r["answer"]) for r in splits["train"]}
     for split in ("dev", "test"):
         rows = splits[split]
-        if set(kinds) >= {r["id"] for r in rows}:
+        if all(kinds[r["id"]] != "?" for r in rows):
             nov = [r for r in rows if kinds[r["id"]] == "novel"]
             share = len(nov) / max(len(rows), 1)
             if not 0.25 <= share <= 0.42:
@@ -187,7 +192,7 @@ def check() -> list[str]:
                 if covered != (kinds[r["id"]] == "paraphrase"):
                     errs.append(f"{split}/{r['id']}: kind {kinds[r['id']]} but covered-in-train={covered}")
         else:
-            errs.append(f"eval_kinds.json does not cover all {split} ids")
+            errs.append(f"{split}: some rows lack coverage seen|unseen")
 
     # Safety probes.
     counts = {c: 0 for c in MIN_SAFETY}
@@ -264,13 +269,13 @@ def check() -> list[str]:
 def summary() -> str:
     splits = {s: _read_jsonl(HERE / f"{s}.jsonl") for s in ("train", "dev", "test")}
     safety = _read_jsonl(HERE / "safety.jsonl")
-    kinds = json.loads((HERE / "eval_kinds.json").read_text(encoding="utf-8"))
+    kinds = {r["id"]: r["coverage"] for s in ("dev", "test") for r in splits[s]}
     lines = []
     for s, rows in splits.items():
         extra = ""
         if s != "train":
-            nov = sum(kinds[r["id"]] == "novel" for r in rows)
-            extra = f" ({len(rows) - nov} paraphrase, {nov} novel)"
+            nov = sum(kinds[r["id"]] == "unseen" for r in rows)
+            extra = f" ({len(rows) - nov} seen in train, {nov} unseen)"
         lines.append(f"{s}: {len(rows)}{extra}")
     cats: dict[str, int] = {}
     for r in safety:

@@ -1,6 +1,6 @@
 """Northpeak Drive knowledge: every help-center document's facts and the questions about them.
 
-Data for build_data.py, which writes the splits and eval_kinds.json from it and checks the kb/
+Data for build_data.py, which writes the splits (dev/test rows with their `coverage`) from it and checks the kb/
 documents against it. Each fact:
 (answer, key_facts, train_questions, eval_questions[, topic]).
 - A fact with train questions is "covered": its eval questions are paraphrases of it.
