@@ -1,6 +1,6 @@
 """Northpeak Drive knowledge: every help-center document's facts and the questions about them.
 
-Data for build_data.py, which writes the splits and eval_kinds.json from it and checks the kb/
+Data for build_data.py, which writes the splits (dev/test rows with their `coverage`) from it and checks the kb/
 documents against it. Each fact:
 (answer, key_facts, train_questions, eval_questions[, topic]).
 - A fact with train questions is "covered": its eval questions are paraphrases of it.
@@ -232,7 +232,7 @@ doc("shared-links", "sharing",
      ["Loads of people grabbed my video through a link and now it's blocked. What's the cap and when does it come back?"]),
     ("Go to Settings > Shared links and click Delete link; the URL stops working immediately but the file is not deleted.",
      ["Settings > Shared links", "Delete link"],
-     ["How do I revoke a shared link?",
+     ["Can I make a link I sent out stop working?",
       "I sent a link to the wrong person, how do I kill it?"],
      ["How can I see every link I've handed out and switch one off?"]),
     ("On Business and Enterprise you can turn off downloads so visitors can only preview, and see how many times a link was viewed.",
@@ -247,7 +247,7 @@ doc("shared-links", "sharing",
 doc("team-admin-roles", "teams",
     ("Go to Admin Console > Members, select the person, click Remove member and choose a team member to receive their files.",
      ["Admin Console > Members", "Remove member"],
-     ["How do I remove a user from our Business team?",
+     ["What are the steps to take a person out of our Business team?",
       "An employee left, how do I take them off our Northpeak account?",
       "how to delete a member from team"],
      ["Someone just quit our company. What's the process for kicking them out of the team account and keeping their work?"]),
@@ -961,7 +961,7 @@ doc("family-plan", "account",
 doc("selective-sync", "desktop",
     ("Open Preferences > Sync > Choose folders from the Northpeak icon, uncheck the folders you don't want on this computer and click Update.",
      ["Choose folders", "click Update"],
-     ["How do I stop a folder from syncing to my laptop?",
+     ["Can I keep one folder off my laptop but still in the cloud?",
       "How do I use selective sync?",
       "can i choose which folders download to my computer"],
      ["My work laptop doesn't need my photo archive. How do I keep that folder off it but still in the cloud?"]),
@@ -1045,7 +1045,7 @@ doc("device-management", "security",
      ["I sold my old laptop. How do I disconnect it from my Northpeak account?"]),
     ("When unlinking, tick Also delete Northpeak files from this device; the next time it comes online the app deletes its local Northpeak folder. Remote wipe is on Plus, Family, Business and Enterprise.",
      ["Also delete Northpeak files from this device", "Plus, Family, Business and Enterprise"],
-     ["How do I remotely wipe my laptop?",
+     ["Can I erase the Northpeak files on a computer I no longer have?",
       "Can I delete Northpeak files from a stolen computer?",
       "Which plans have remote wipe?"],
      ["Someone nicked my MacBook. Can I erase my synced files on it from here?"]),
