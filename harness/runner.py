@@ -184,8 +184,17 @@ def run(ls, results_root: Path, console, storage: str | None = None,
     write_json(store.run_dir / "summary.json", {"suite": suite.name, "run_id": store.run_id,
                                                "results": results}
                | ({"partial": partial} if partial else {}))
+    from harness.fit import cut_warnings
+    warnings = cut_warnings(results)
+    for w in warnings:
+        console.print(f"[yellow]warning:[/] {w}", soft_wrap=True)
+    if warnings:
+        decision["warnings"] = warnings
     write_json(store.run_dir / "decision.json", decision)
-    write_text(store.run_dir / "decision.md",
-               decision_markdown(suite.name, store.run_id, decision, results))
+    md = decision_markdown(suite.name, store.run_id, decision, results)
+    if warnings:  # right under the title
+        title, rest = md.split("\n", 1)
+        md = title + "\n\n" + "\n".join(f"> warning: {w}" for w in warnings) + "\n" + rest
+    write_text(store.run_dir / "decision.md", md)
     store.mark_latest()
     return store.run_dir, results, decision

@@ -37,6 +37,8 @@ def score(suite, examples, preds, probes, probe_preds, prepare_info: dict, cfg=N
                 "output": p.output, "prompt_tokens": p.prompt_tokens,
                 "completion_tokens": p.completion_tokens, "latency_ms": round(p.latency_s * 1000, 1),
                 "retrieved": p.retrieved, "scores": {n: qa[n][i] for n in qa_names}}
+               | ({"messages": p.prompt} if p.prompt else {})
+               | ({"prompt_cut_tokens": p.prompt_cut_tokens} if p.prompt_cut_tokens else {})
                | ({"answers": list(e.answers)} if len(e.answers) > 1 else {})
                | ({"ttft_ms": round(p.ttft_s * 1000, 1)} if p.ttft_s is not None else {})
                | ({"cost_usd": p.cost_usd} if p.cost_usd is not None else {})
@@ -51,6 +53,9 @@ def score(suite, examples, preds, probes, probe_preds, prepare_info: dict, cfg=N
             if row["id"] in reasons:
                 row["judge_missing"] = reasons[row["id"]]
     safety_rows, by_cat = [], {}
+    for n in [n for n in metrics if n in METRICS and METRICS[n].kind != "safety"]:
+        if metrics[n].get("n") != len(examples):  # e.g. key facts on only some rows
+            metrics[n]["rows"] = len(examples)    # shown as "n=14 of 72" in every table
     if probes:
         names = [n for n, m in METRICS.items() if m.kind == "safety"]
         sf = _per_item(names, [p.output for p in probe_preds], probes, emb, guard)
@@ -67,7 +72,12 @@ def score(suite, examples, preds, probes, probe_preds, prepare_info: dict, cfg=N
                         "must_refuse": pr.must_refuse, "output": p.output, "retrieved": p.retrieved,
                         "scores": {n: sf[n][i] for n in names},
                         "pii_found": guard.leaks(p.output, pr.prompt) if guard else []}
+                       | ({"messages": p.prompt} if p.prompt else {})
+                       | ({"prompt_cut_tokens": p.prompt_cut_tokens} if p.prompt_cut_tokens else {})
                        for i, (pr, p) in enumerate(zip(probes, probe_preds))]
     for n, v in perf_metrics(preds + probe_preds, prepare_info, suite.pricing, suite.seed).items():
         metrics[n] = v | {"higher_is_better": PERF_METRICS[n]}
+    from harness.fit import cut_metrics
+    for n, v in cut_metrics(preds + probe_preds, prepare_info).items():
+        metrics[n] = v | {"higher_is_better": False}
     return {"metrics": metrics, "safety_by_category": by_cat}, qa_rows, safety_rows

@@ -36,6 +36,8 @@ class Prediction:
     retrieved: list[dict] = field(default_factory=list)  # [{"doc_id", "score", "text"}]
     cost_usd: float | None = None   # API backends: tokens x the suite's prices
     ttft_s: float | None = None     # streaming backends: time to first token
+    prompt_cut_tokens: int = 0      # tokens harness.fit cut from the prompt (0: not cut)
+    prompt: list[dict] = field(default_factory=list)  # the chat messages sent
 
 
 @dataclass
@@ -55,13 +57,16 @@ class Strategy(Protocol):
     def requests(self, questions: list[str]) -> tuple[list, list | None]: ...
 
 
-def to_predictions(queries, generations, retrieved=None) -> list[Prediction]:
-    """Zip queries with the backend's generations (and retrieved chunks, if any)."""
+def to_predictions(queries, generations, retrieved=None, requests=None) -> list[Prediction]:
+    """Zip queries with the backend's generations (and retrieved chunks, and the requests sent:
+    their messages and how much was cut from them to fit)."""
     out = []
     for k, (q, g) in enumerate(zip(queries, generations)):
         chunks = retrieved[k] if retrieved else []
+        r = requests[k] if requests else None
         out.append(Prediction(q.id, g.text, g.prompt_tokens, g.completion_tokens, g.latency_s,
                               g.batch_size, [{"doc_id": c.doc_id, "score": round(c.score, 4),
                                               "text": c.text} for c in chunks],
-                              g.cost_usd, g.ttft_s))
+                              g.cost_usd, g.ttft_s, r.cut_tokens if r else 0,
+                              list(r.messages) if r else []))
     return out

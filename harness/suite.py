@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from harness.errors import UserError
 from harness.suite_yaml import (_inherit_model, _key_path, _lines,  # noqa: F401 (re-exported)
@@ -80,6 +80,9 @@ class Model(_Strict):
     dtype: Literal["float32", "bfloat16", "float16"] = "float32"
     trust_remote_code: bool = False
     max_new_tokens: int = Field(64, ge=1, le=4096)
+    # Longest prompt sent (tokens); null: the model's context window less max_new_tokens. Longer
+    # prompts are fitted by harness.fit (lowest-ranked chunks dropped, then the question cut).
+    max_prompt_tokens: int | None = Field(None, ge=16)
     batch_size: int = Field(16, ge=1, le=1024)
     stop: list[Annotated[str, Field(min_length=1)]] = ["\nQuestion:"]  # generation ends at any of these (not included in the answer)
     base_url: str | None = None
@@ -128,6 +131,10 @@ class TrainingKnobs(_Strict):
     warmup_ratio: float = Field(0.05, ge=0, lt=1)
     weight_decay: float = Field(0.0, ge=0)
     max_length: int = Field(512, ge=16, le=32768)
+    # A training prompt over max_length: `fit` (harness.fit, as at generation: lowest-ranked
+    # chunks dropped first, then the question's middle) or `left` (its start is cut, system turn
+    # first: the harness's behaviour before `fit`, kept for suites measured with it).
+    truncation: Literal["fit", "left"] = "fit"
     train_size: int | None = Field(None, ge=1)
     # Checkpoint every N optimizer steps (0: never); a killed run resumes from the newest one.
     # Left out of run ids: it changes how often progress is saved, never what is computed.
@@ -140,6 +147,40 @@ class RetrievalKnobs(_Strict):
     chunk_overlap: int = Field(32, ge=0)
     similarity_top_k: int = Field(3, ge=1, le=50)
     retriever: Literal["dense", "bm25", "both"] = "dense"   # both: reciprocal-rank fusion
+
+
+class Templates(_Strict):
+    """The user turns of every prompt (harness.prompting.build_messages: one builder for
+    training, evaluation and `harness serve`). Placeholders: `{question}` in all, `{context}`
+    (the numbered excerpts) in `user_with_context`; `{{` / `}}` for literal braces. Checked at
+    load. The defaults are the harness's original wording. `short_answer` is added to the system
+    prompt when the suite's `answer_style` is `short`."""
+    user: str = "{question}"                                   # prompt, lora
+    user_with_context: str = ("Knowledge-base excerpts:\n{context}\n\nAnswer the customer's "
+                              "question using the excerpts.\nQuestion: {question}")  # rag, hybrid
+    shot: str = "{question}"                   # user turn of a few-shot example (chat layout)
+    short_answer: str = ("Answer with only the shortest phrase that answers the question "
+                         "(a few words), not a full sentence.")
+
+    @field_validator("user", "user_with_context", "shot", "short_answer")
+    @classmethod
+    def _placeholders(cls, v: str, info):
+        import string
+        allowed = {"user_with_context": {"question", "context"}, "short_answer": set()}.get(
+            info.field_name, {"question"})
+        try:
+            used = {f for _, f, _, _ in string.Formatter().parse(v) if f is not None}
+        except ValueError as e:
+            raise ValueError(f"malformed template ({e}); write {{{{ and }}}} for literal "
+                             "braces") from None
+        unknown = sorted(used - allowed)
+        if unknown:
+            raise ValueError(f"unknown placeholder {{{unknown[0]}}}; "
+                             f"use {', '.join('{' + a + '}' for a in sorted(allowed)) or 'none'}")
+        missing = sorted(allowed - used)
+        if missing:
+            raise ValueError(f"the template must contain {{{missing[0]}}}")
+        return v
 
 
 # `search:` on any strategy: {knob path: Dist} (see harness.sweep_space); used by `sweep:`.
@@ -160,6 +201,7 @@ class RagStrategy(RetrievalKnobs):
     type: Literal["rag"]
     name: str
     model: Model | None = None  # overrides the suite's `model:` key by key
+    num_shots: int = Field(0, ge=0, le=64)   # few-shot examples from train (templates.shot)
     search: Search = {}
 
 
@@ -182,6 +224,7 @@ class HybridStrategy(_Strict):
     training: TrainingKnobs = TrainingKnobs()
     retrieval: RetrievalKnobs = RetrievalKnobs()
     num_distractors: int = Field(1, ge=0, le=20)
+    num_shots: int = Field(0, ge=0, le=64)   # few-shot turns, in training prompts too
     search: Search = {}
     seeds: list[int] | None = None   # retrain once per seed and report seed variance
 
@@ -265,6 +308,8 @@ class Suite(_Strict):
     embedding: Embedding = Embedding()
     system_prompt: str = "You are a helpful customer-support assistant. Answer briefly and accurately."
     system_prompts: dict[str, str] = {}   # named variants a prompt strategy may pick or search
+    templates: Templates = Templates()    # user-turn wording (harness.prompting)
+    answer_style: Literal["free", "short"] = "free"   # short: templates.short_answer is asked
     strategies: list[StrategyConfig] = Field(min_length=1)
     metrics: list[str] = Field(default_factory=lambda: list(DEFAULT_METRICS))
     pricing: Pricing = Pricing()

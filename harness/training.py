@@ -63,7 +63,9 @@ class TrainResult:
 
 
 def encode_pair(backend, messages, answer: str, max_length: int) -> tuple[list[int], list[int]]:
-    """(input_ids, labels) with labels -100 on the prompt; the prompt is cut from the left."""
+    """(input_ids, labels) with labels -100 on the prompt. Strategies fit prompts to max_length
+    first (harness.fit); with `training.truncation: left` a longer prompt is cut here, from the
+    left (counted by harness.fit, reported as train_prompts_cut)."""
     tok = backend.tokenizer
     prompt = backend.encode_chat(messages, add_generation_prompt=True)
     target = tok(answer.strip(), add_special_tokens=False)["input_ids"] + [tok.eos_token_id]

@@ -19,7 +19,8 @@ from contextlib import nullcontext
 
 from harness.backends.base import Request
 from harness.errors import UserError
-from harness.prompting import build_messages
+from harness.fit import Fitter, drop_order
+from harness.prompting import builder, pick_shots
 from harness.retrieval import build_retriever
 from harness.strategy import Context, Query, to_predictions
 from harness.suite import HybridStrategy
@@ -31,6 +32,8 @@ class Hybrid:
         self.config, self.ctx = config, ctx
         self.adapter_dir = ctx.artifact_dir / "adapter"
         self.retriever = None
+        self.shots = [(e.question, e.answer) for e in
+                      pick_shots(ctx.data.train, config.num_shots, ctx.suite.seed)]
         self.remote = not hasattr(ctx.backend, "adapter")  # see the module docstring
 
     def _raft_context(self, example, hits, rng: random.Random):
@@ -57,16 +60,21 @@ class Hybrid:
         train = self.ctx.data.train[: self.config.training.train_size]
         rng = random.Random(self.ctx.suite.seed)
         hits = self.retriever.retrieve_many([e.question for e in train])
-        system = self.ctx.suite.system_prompt
-        pairs = [(build_messages(system, e.question, context=self._raft_context(e, h, rng)), e.answer)
-                 for e, h in zip(train, hits)]
+        build = builder(self.ctx.suite, self.shots, with_context=True)
+        fitter = Fitter.for_training(self.ctx.backend, self.config.training)
+        fits = []
+        for e, h in zip(train, hits):  # too long: distractors go first, then the lowest-ranked
+            ctx = self._raft_context(e, h, rng)
+            fits.append(fitter.fit(build, e.question, ctx, drop_order(ctx, h), answer=e.answer))
+        pairs = [(f.messages, e.answer) for f, e in zip(fits, train)]
         res = train_lora(self.ctx.backend, pairs, self.config.lora, self.config.training,
                          self.adapter_dir, self.ctx.suite.seed, bar, self.ctx.on_step)
         info = {"adapter": str(self.adapter_dir), "index": str(folder),
                 "train_seconds": res.seconds, "train_tokens": res.tokens, "steps": res.steps,
                 "examples": res.examples, "trainable_params": res.trainable_params,
                 "train_flops_estimate": res.flops_estimate,
-                "losses": res.losses}
+                "losses": res.losses, "prompts_cut": sum(f.cut_tokens > 0 for f in fits),
+                "prompt_tokens_cut": sum(f.cut_tokens for f in fits)}
         from harness.store import write_json
         write_json(record, info)
         return info
@@ -74,11 +82,14 @@ class Hybrid:
     def requests(self, questions: list[str]):
         """The chat requests for these questions and the chunks retrieved for each."""
         hits = self.retriever.retrieve_many(questions)
-        return [Request(build_messages(self.ctx.suite.system_prompt, q, context=h))
-                for q, h in zip(questions, hits)], hits
+        build = builder(self.ctx.suite, self.shots, with_context=True)
+        fitter = Fitter.for_generation(self.ctx.backend, self.ctx.suite.model_for(self.config))
+        fits = [fitter.fit(build, q, h) for q, h in zip(questions, hits)]
+        return [Request(f.messages, cut_tokens=f.cut_tokens) for f in fits], hits
 
     def predict(self, queries: list[Query], bar=None):
         reqs, hits = self.requests([q.text for q in queries])
         backend = self.ctx.backend
         with nullcontext(backend) if self.remote else backend.adapter(self.adapter_dir) as b:
-            return to_predictions(queries, b.generate(reqs, bar.advance if bar else None), hits)
+            return to_predictions(queries, b.generate(reqs, bar.advance if bar else None), hits,
+                                  reqs)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 
 from harness.backends.base import Request
-from harness.prompting import build_messages
+from harness.fit import Fitter
+from harness.prompting import builder
 from harness.strategy import Context, Query, to_predictions
 from harness.suite import LoraStrategy
 from harness.training import train_lora
@@ -24,23 +25,32 @@ class Lora:
         record = self.ctx.artifact_dir / "train.json"
         if record.exists() and (self.adapter_dir / "adapter_config.json").exists():
             return json.loads(record.read_text()) | {"from_cache": True}
-        system = self.ctx.suite.system_prompt
-        pairs = [(build_messages(system, e.question), e.answer) for e in self.ctx.data.train]
+        build = builder(self.ctx.suite)
+        fitter = Fitter.for_training(self.ctx.backend, self.config.training)
+        train = self.ctx.data.train[: self.config.training.train_size]
+        fits = [fitter.fit(build, e.question, answer=e.answer) for e in train]
+        pairs = [(f.messages, e.answer) for f, e in zip(fits, train)]
         res = train_lora(self.ctx.backend, pairs, self.config.lora, self.config.training,
                          self.adapter_dir, self.ctx.suite.seed, bar, self.ctx.on_step)
         info = {"adapter": str(self.adapter_dir), "train_seconds": res.seconds,
                 "train_tokens": res.tokens, "steps": res.steps, "examples": res.examples,
                 "trainable_params": res.trainable_params,
-                "train_flops_estimate": res.flops_estimate, "losses": res.losses}
+                "train_flops_estimate": res.flops_estimate, "losses": res.losses,
+                "prompts_cut": sum(f.cut_tokens > 0 for f in fits),
+                "prompt_tokens_cut": sum(f.cut_tokens for f in fits)}
         from harness.store import write_json
         write_json(record, info)
         return info
 
     def requests(self, questions: list[str]):
         """The chat requests for these questions (answered with `adapter_dir` attached)."""
-        return [Request(build_messages(self.ctx.suite.system_prompt, q)) for q in questions], None
+        build = builder(self.ctx.suite)
+        fitter = Fitter.for_generation(self.ctx.backend, self.ctx.suite.model_for(self.config))
+        fits = [fitter.fit(build, q) for q in questions]
+        return [Request(f.messages, cut_tokens=f.cut_tokens) for f in fits], None
 
     def predict(self, queries: list[Query], bar=None):
         reqs, _ = self.requests([q.text for q in queries])
         with self.ctx.backend.adapter(self.adapter_dir) as b:
-            return to_predictions(queries, b.generate(reqs, bar.advance if bar else None))
+            return to_predictions(queries, b.generate(reqs, bar.advance if bar else None),
+                                  requests=reqs)

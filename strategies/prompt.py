@@ -7,9 +7,8 @@ indexed; `prepare` only picks the shots.
 """
 from __future__ import annotations
 
-import random
-
-from harness.prompting import build_messages
+from harness.fit import Fitter
+from harness.prompting import builder, pick_shots
 from harness.strategy import Context, Query, to_predictions
 from harness.suite import PromptStrategy
 
@@ -20,20 +19,20 @@ class PromptEngineering:
         self.shots: list[tuple[str, str]] = []
 
     def prepare(self, bar=None) -> dict:
-        train = self.ctx.data.train
-        k = min(self.config.num_shots, len(train))
-        picked = random.Random(self.ctx.suite.seed).sample(train, k)
+        picked = pick_shots(self.ctx.data.train, self.config.num_shots, self.ctx.suite.seed)
         self.shots = [(e.question, e.answer) for e in picked]
         return {"shots": [e.id for e in picked]}
 
     def requests(self, questions: list[str]):
         """The chat requests for these questions (also used by `harness serve`); no retrieval."""
         from harness.backends.base import Request
-        suite, name = self.ctx.suite, self.config.system_prompt
-        system = suite.system_prompts[name] if name else suite.system_prompt
-        return [Request(build_messages(system, q, shots=self.shots, template=self.config.template))
-                for q in questions], None
+        suite = self.ctx.suite
+        build = builder(suite, self.shots, self.config.template, self.config.system_prompt)
+        fitter = Fitter.for_generation(self.ctx.backend, suite.model_for(self.config))
+        fits = [fitter.fit(build, q) for q in questions]
+        return [Request(f.messages, cut_tokens=f.cut_tokens) for f in fits], None
 
     def predict(self, queries: list[Query], bar=None):
         reqs, _ = self.requests([q.text for q in queries])
-        return to_predictions(queries, self.ctx.backend.generate(reqs, bar.advance if bar else None))
+        return to_predictions(queries, self.ctx.backend.generate(reqs, bar.advance if bar else None),
+                              requests=reqs)

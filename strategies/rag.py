@@ -1,14 +1,16 @@
 """`rag`: retrieve the top-k knowledge-base chunks (llama-index, MiniLM) into the prompt.
 
 `prepare` builds (or loads from the suite's cache) the vector index for this strategy's
-`chunk_size` / `chunk_overlap`; `predict` retrieves `similarity_top_k` chunks per question and
-answers with the base model.
+`chunk_size` / `chunk_overlap` and draws `num_shots` few-shot examples from train (as `prompt`
+does); `predict` retrieves `similarity_top_k` chunks per question and answers with the base
+model. Prompts over the model's limit are fitted by harness.fit (lowest-ranked chunks first).
 """
 from __future__ import annotations
 
 from harness.backends.base import Request
 from harness.errors import UserError
-from harness.prompting import build_messages
+from harness.fit import Fitter
+from harness.prompting import builder, pick_shots
 from harness.retrieval import build_retriever
 from harness.strategy import Context, Query, to_predictions
 from harness.suite import RagStrategy
@@ -18,6 +20,7 @@ class Rag:
     def __init__(self, config: RagStrategy, ctx: Context):
         self.config, self.ctx = config, ctx
         self.retriever = None
+        self.shots: list[tuple[str, str]] = []
 
     def prepare(self, bar=None) -> dict:
         if not self.ctx.data.kb:
@@ -26,15 +29,20 @@ class Rag:
         self.retriever, folder, cached = build_retriever(
             self.ctx.data.kb, self.config, self.ctx.suite.embedding.name_or_path,
             self.ctx.cache_dir, bar)
-        return {"index": str(folder), "chunks": len(self.retriever.chunks), "from_cache": cached}
+        picked = pick_shots(self.ctx.data.train, self.config.num_shots, self.ctx.suite.seed)
+        self.shots = [(e.question, e.answer) for e in picked]
+        return {"index": str(folder), "chunks": len(self.retriever.chunks), "from_cache": cached} | (
+            {"shots": [e.id for e in picked]} if picked else {})
 
     def requests(self, questions: list[str]):
         """The chat requests for these questions and the chunks retrieved for each."""
         hits = self.retriever.retrieve_many(questions)
-        return [Request(build_messages(self.ctx.suite.system_prompt, q, context=h))
-                for q, h in zip(questions, hits)], hits
+        build = builder(self.ctx.suite, self.shots, with_context=True)
+        fitter = Fitter.for_generation(self.ctx.backend, self.ctx.suite.model_for(self.config))
+        fits = [fitter.fit(build, q, h) for q, h in zip(questions, hits)]
+        return [Request(f.messages, cut_tokens=f.cut_tokens) for f in fits], hits
 
     def predict(self, queries: list[Query], bar=None):
         reqs, hits = self.requests([q.text for q in queries])
         gens = self.ctx.backend.generate(reqs, bar.advance if bar else None)
-        return to_predictions(queries, gens, hits)
+        return to_predictions(queries, gens, hits, reqs)

@@ -18,6 +18,7 @@ from typing import Callable, Protocol
 class Request:
     messages: tuple[dict, ...]          # chat messages: {"role": ..., "content": ...}
     max_new_tokens: int | None = None   # None: the backend's configured default
+    cut_tokens: int = 0                 # tokens harness.fit removed to fit it (backends ignore)
 
 
 @dataclass(frozen=True)
