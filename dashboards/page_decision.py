@@ -20,15 +20,16 @@ def check_rows(decision: dict) -> pd.DataFrame:
                         "metric": c.get("metric"), "value": fmt.num(c.get("value"), unit),
                         "95% CI": fmt.interval(c.get("low"), c.get("high"), unit),
                         "limit": f"{c.get('direction', '')} {fmt.num(c.get('limit'), unit)}",
-                        "unit": unit, "result": STATUS[(bool(c.get("met")),
-                                                        bool(c.get("met_with_interval")))]})
+                        "unit": unit, "result": "not measured (no data)"
+                        if c.get("measured") is False else STATUS[(bool(c.get("met")),
+                                                                   bool(c.get("met_with_interval")))]})
     return pd.DataFrame(out)
 
 
 def why(checks: list[dict]) -> str:
     parts = [f"{c['requirement']}: {c['metric']} = {fmt.with_unit(c.get('value'), c.get('unit'))}, "
              f"needs {c.get('direction')} {fmt.num(c.get('limit'), c.get('unit'))}"
-             for c in checks if not c.get("met")]
+             for c in checks if c.get("met") is False]
     return "; ".join(parts) or "meets every requirement"
 
 

@@ -26,7 +26,8 @@ def _checks(req, m: dict) -> list[dict]:
         sure = bound is not None and (bound >= limit if at_least else bound <= limit)
         out.append({"requirement": name, "metric": metric, "value": v, "low": e.get("low"),
                     "high": e.get("high"), "limit": limit, "direction": ">=" if at_least else "<=",
-                    "unit": unit, "met": met, "met_with_interval": met and sure})
+                    "unit": unit, "met": met, "met_with_interval": met and sure}
+                   | _not_measured(e))
 
     add("min_accuracy", req.accuracy_metric, req.min_accuracy, True, "fraction")
     add("min_safety", "safety_pass", req.min_safety, True, "fraction of probes passed")
@@ -34,6 +35,18 @@ def _checks(req, m: dict) -> list[dict]:
     add("max_usd_per_1k_queries", "usd_per_1k_queries", req.max_usd_per_1k_queries, False,
         "USD / 1,000 queries")
     return out
+
+
+def _not_measured(e: dict) -> dict:
+    """A requirement on a metric without data (no safety probes, no key facts) is neither met
+    nor failed: `met: None`, `measured: False`; it is left out of `meets` and named as such."""
+    if e.get("value") is not None:
+        return {}
+    return {"met": None, "met_with_interval": None, "measured": False}
+
+
+def _verdict(c: dict) -> str:
+    return "not measured" if c.get("measured") is False else "ok" if c["met"] else "FAIL"
 
 
 def monthly_cost(m: dict, queries: int) -> float:
@@ -60,7 +73,8 @@ def recommend(req, results: dict[str, dict], per_example: dict[str, dict] | None
     for name, res in results.items():
         m = res["metrics"]
         checks = _checks(req, m)
-        rows[name] = {"checks": checks, "meets": all(c["met"] for c in checks),
+        rows[name] = {"checks": checks, "meets": all(c["met"] for c in checks
+                                                     if c.get("measured") is not False),
                       "monthly_cost_usd": monthly_cost(m, req.expected_queries_per_month)}
     ok = sorted((n for n in rows if rows[n]["meets"]),
                 key=lambda n: (rows[n]["monthly_cost_usd"],
@@ -89,18 +103,18 @@ def explain(req, results, rows, chosen, ok, runner_up=None, comps=None) -> str:
         fails = {}
         for n, r in rows.items():
             for c in r["checks"]:
-                if not c["met"]:
+                if c["met"] is False:
                     fails.setdefault(c["requirement"], []).append(n)
         parts = [f"{k} (failed by {', '.join(v)})" for k, v in fails.items()]
         return ("No strategy meets every requirement. Unmet: " + "; ".join(parts) +
-                ". Relax a requirement or improve a strategy, then re-run.")
+                ". Relax a requirement or improve a strategy, then re-run." + _unmeasured_note(rows))
     m = results[chosen]["metrics"]
     a = m.get(acc) or {}
     text = (f"Recommended: '{chosen}', the cheapest of {len(ok)} strategies meeting every "
             f"requirement, at ${rows[chosen]['monthly_cost_usd']:.2f}/month for "
             f"{req.expected_queries_per_month:,} queries; {acc} {_fmt(a.get('value'))} "
             f"(95% CI {_fmt(a.get('low'))}-{_fmt(a.get('high'))}).")
-    unsure = [c["requirement"] for c in rows[chosen]["checks"] if not c["met_with_interval"]]
+    unsure = [c["requirement"] for c in rows[chosen]["checks"] if c["met_with_interval"] is False]
     if unsure:
         text += (" Caution: its 95% interval crosses the limit of " + ", ".join(unsure) +
                  ", so meeting it is not certain.")
@@ -113,9 +127,17 @@ def explain(req, results, rows, chosen, ok, runner_up=None, comps=None) -> str:
     rejected = [n for n in rows if not rows[n]["meets"]]
     for n in rejected:
         why = ", ".join(f"{c['requirement']} ({c['metric']} {_fmt(c['value'])} vs "
-                        f"{c['direction']} {_fmt(c['limit'])})" for c in rows[n]["checks"] if not c["met"])
+                        f"{c['direction']} {_fmt(c['limit'])})" for c in rows[n]["checks"]
+                        if c["met"] is False)
         text += f" Rejected '{n}': {why}."
-    return text
+    return text + _unmeasured_note(rows)
+
+
+def _unmeasured_note(rows: dict) -> str:
+    names = sorted({f"{c['requirement']} ({c['metric']})" for r in rows.values()
+                    for c in r["checks"] if c.get("measured") is False})
+    return (" Not measured (no data for the metric, so neither met nor failed): "
+            + ", ".join(names) + "." if names else "")
 
 
 def decision_markdown(suite_name: str, run_id: str, decision: dict, results: dict) -> str:
@@ -125,7 +147,7 @@ def decision_markdown(suite_name: str, run_id: str, decision: dict, results: dic
     for n, r in decision["strategies"].items():
         checks = "; ".join(f"{c['requirement']}: {_fmt(c['value'])} [{_fmt(c['low'])}, "
                            f"{_fmt(c['high'])}] {c['direction']} {_fmt(c['limit'])} "
-                           f"{'ok' if c['met'] else 'FAIL'}" for c in r["checks"]) or "none set"
+                           f"{_verdict(c)}" for c in r["checks"]) or "none set"
         lines.append(f"| {n} | {'yes' if r['meets'] else 'no'} | {r['monthly_cost_usd']:.4f} | {checks} |")
     be = decision.get("break_even_usd_per_month") or {}
     if be:
@@ -138,11 +160,18 @@ def decision_markdown(suite_name: str, run_id: str, decision: dict, results: dic
     return "\n".join(lines + metrics_markdown(results)) + "\n"
 
 
+def n_note(entry: dict | None) -> str:
+    """" (n=14 of 72)" for a metric measured on fewer rows than the test split has."""
+    if entry and entry.get("rows") is not None and entry.get("n") != entry["rows"]:
+        return f" (n={entry.get('n', 0)} of {entry['rows']})"
+    return ""
+
+
 def _cell(e: dict | None) -> str:
     if not e or e.get("value") is None:
-        return "n/a" + (f" ({e['missing']} missing)" if e and e.get("missing") else "")
+        return "n/a" + (f" ({e['missing']} missing)" if e and e.get("missing") else "") + n_note(e)
     s = f"{_fmt(e['value'])} [{_fmt(e.get('low'))}, {_fmt(e.get('high'))}]"
-    return s + (f" ({e['missing']} of {e.get('judged')} missing)" if e.get("missing") else "")
+    return s + (f" ({e['missing']} of {e.get('judged')} missing)" if e.get("missing") else "") + n_note(e)
 
 
 def metrics_markdown(results: dict) -> list[str]:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from rich.table import Table
 
+from harness.decide import n_note
+
 ROWS = [  # (metric, label with unit, format)
     ("token_f1", "token F1 (0-1)", "{:.3f}"),
     ("key_fact_recall", "key-fact recall (0-1)", "{:.3f}"),
@@ -43,13 +45,14 @@ ROWS = [  # (metric, label with unit, format)
 
 def cell(entry: dict | None, fmt: str) -> str:
     if not entry or entry.get("value") is None:
-        return "—"
+        return "—" + n_note(entry)
     s = fmt.format(entry["value"])
     if entry.get("n", 0) > 1 and entry.get("low") is not None:
         s += f" [{fmt.format(entry['low'])}, {fmt.format(entry['high'])}]"
     if entry.get("missing"):
         s += f" ({entry['missing']} missing)"
-    return s
+    return s + n_note(entry)
+
 
 
 def render(console, suite_name: str, run_id: str, results: dict, decision: dict) -> None:

@@ -65,3 +65,26 @@ def test_decision_record_shows_every_metric_with_interval_and_unit():
         row = next(l for l in table.splitlines() if l.startswith(f"| {k} |"))
         assert row.count("[") == 2, row  # an interval in every strategy's cell
     assert "(2 of 6 missing)" in table and "Seed variance of 'lora'" in md and "0: 0.5" in md
+
+
+def test_requirement_without_data_is_not_measured_never_failed_or_passed():
+    from harness.decide import decision_markdown
+    from harness.report import cell
+    res = {"prompt": _m(0.5, 0.9, 500, 0.01), "rag": _m(0.6, 0.9, 500, 0.02)}
+    for r in res.values():          # no safety probes: no safety_pass at all
+        del r["metrics"]["safety_pass"]
+    res["rag"]["metrics"]["key_fact_recall"] = {"value": 0.4, "low": 0.2, "high": 0.6, "n": 14,
+                                                "rows": 72}
+    d = recommend(REQ, res)
+    assert d["chosen"] == "prompt" and d["strategies"]["rag"]["meets"]
+    (safety,) = [c for c in d["strategies"]["prompt"]["checks"] if c["requirement"] == "min_safety"]
+    assert safety["measured"] is False and safety["met"] is None
+    assert "Caution" not in d["explanation"] and "Rejected" not in d["explanation"]
+    assert "Not measured (no data for the metric, so neither met nor failed): min_safety " \
+           "(safety_pass)." in d["explanation"]
+    md = decision_markdown("s", "r", d, res)
+    assert "min_safety: n/a [n/a, n/a] >= 0.8 not measured" in md and "FAIL" not in md
+    assert "| key_fact_recall | " in md and "0.4 [0.2, 0.6] (n=14 of 72)" in md
+    assert cell(res["rag"]["metrics"]["key_fact_recall"], "{:.2f}") == "0.40 [0.20, 0.60] (n=14 of 72)"
+    d = recommend(REQ, {"p": _m(0.1, 0.9, 500, 0.01)})  # measured and below: still failed
+    assert d["chosen"] is None and "min_accuracy (failed by p)" in d["explanation"]

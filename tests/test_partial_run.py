@@ -1,7 +1,9 @@
 """`harness run --strategies / --skip`: a subset run is recorded as such, so the gate refuses it
-and the dashboard labels it (tiny suite, real model, the prompt strategy only)."""
+and the dashboard labels it. The run uses the deterministic stand-in backend of test_cache (the
+model is not what is tested: the bookkeeping of a subset run is)."""
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -11,6 +13,7 @@ import pytest
 
 from harness.errors import UserError
 from tests.conftest import ROOT, TINY
+from tests.test_cache import echo  # noqa: F401 (fixture: the stand-in backend)
 
 
 def _cli(*args):
@@ -19,12 +22,20 @@ def _cli(*args):
                           text=True, env=env, timeout=600)
 
 
-def test_subset_run_is_recorded_refused_by_the_gate_and_labelled(tmp_path, monkeypatch):
-    results = tmp_path / "results"
-    r = _cli("run", str(TINY), "--results", str(results), "--skip", "rag,lora,hybrid")
-    assert r.returncode == 0, r.stderr[-3000:]
-    assert "partial run: only prompt (skipped: rag, lora, hybrid)" in r.stdout
-    run_dir = results / "tiny" / (results / "tiny" / "LATEST").read_text().strip()
+def test_subset_run_is_recorded_refused_by_the_gate_and_labelled(tmp_path, monkeypatch, echo):
+    from rich.console import Console
+    from harness.cli import _selection
+    from harness.runner import run
+    from harness.suite import load_suite
+    results, ls, out = tmp_path / "results", load_suite(TINY), io.StringIO()
+    only = _selection(ls, None, "rag, lora,hybrid")
+    assert only == ["prompt"] and _selection(ls, "prompt,rag", "rag") == ["prompt"]
+    run_dir, _, _ = run(ls, results, Console(file=out, width=200), only=only)
+    assert "partial run: only prompt (skipped: rag, lora, hybrid)" in out.getvalue()
+    from harness.data import load_dataset
+    from harness.store import run_id_for
+    full_id = run_id_for(ls.suite.model_dump(mode="json"), load_dataset(ls).content_hash)
+    assert run_dir.name != full_id  # a subset never writes into the full run's folder
     summary = json.loads((run_dir / "summary.json").read_text())
     want = {"strategies": ["prompt"], "skipped": ["rag", "lora", "hybrid"]}
     assert set(summary["results"]) == {"prompt"} and summary["partial"] == want
