@@ -16,8 +16,9 @@ from __future__ import annotations
 import io
 import os
 import sys
+import tempfile
 import time
-from contextlib import nullcontext, redirect_stderr
+from contextlib import contextmanager, nullcontext, redirect_stderr
 from pathlib import Path
 
 import yaml
@@ -37,6 +38,24 @@ def task_config() -> dict:
     return cfg
 
 
+@contextmanager
+def _fd2_to(sink: io.StringIO):
+    """Point file descriptor 2 at a temporary file for the block; append what landed there to
+    `sink` afterwards (subprocesses inherit fd 2, so their stderr is caught too)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as tmp:
+        os.dup2(tmp.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            tmp.seek(0)
+            sink.write(tmp.read().decode("utf-8", "replace"))
+
+
 def canary_scores(backend, adapter_dir: str | Path | None = None, limit: int | None = None,
                   batch_size: int = 16) -> dict:
     os.environ.setdefault("HF_DATASETS_OFFLINE", "1")  # the task's data is local; never the hub
@@ -45,11 +64,14 @@ def canary_scores(backend, adapter_dir: str | Path | None = None, limit: int | N
 
     t0 = time.perf_counter()
     # lm-eval's own tqdm bars would cut through harness's progress display; it passes tqdm's
-    # `disable` explicitly, so the CLI's library silencing (TQDM_DISABLE etc.) cannot reach them
+    # `disable` explicitly, so the CLI's library silencing (TQDM_DISABLE etc.) cannot reach them.
+    # It also asks `git describe` in a subprocess, whose "fatal: not a git repository" goes to
+    # file descriptor 2 itself, past sys.stderr: both are captured (fd level) and shown only
+    # when the canary fails.
     noise = io.StringIO()
     try:
         with (backend.adapter(adapter_dir) if adapter_dir else nullcontext(backend)) as b, \
-                redirect_stderr(noise):
+                redirect_stderr(noise), _fd2_to(noise):
             lm = HFLM(pretrained=b.active_model, tokenizer=b.tokenizer, batch_size=batch_size)
             cfg = task_config()
             res = simple_evaluate(model=lm, tasks=[cfg], limit=limit, log_samples=True,

@@ -203,7 +203,7 @@ def schema():
 @app.command()
 def init(name: str = typer.Argument(..., help="suite name (letters, digits, - _ .)"),
          data: Path = typer.Option(..., "--data", help="JSONL or CSV of question/answer rows"),
-         kb: Optional[Path] = typer.Option(None, "--kb", help="folder of .md/.txt documents"),
+         kb: Optional[Path] = typer.Option(None, "--kb", help="folder of .md/.txt/.html/.pdf/.docx documents"),
          safety: Optional[Path] = typer.Option(None, "--safety", help="safety probes JSONL/CSV"),
          question: str = typer.Option("question", help="column holding the question"),
          answer: str = typer.Option("answer", help="column holding the reference answer"),
@@ -221,16 +221,21 @@ def init(name: str = typer.Argument(..., help="suite name (letters, digits, - _ 
 def dashboard(results: Path = typer.Argument(Path("results"), help="results store folder"),
               port: int = typer.Option(8501, help="port on 127.0.0.1"),
               host: str = typer.Option("127.0.0.1", help="bind address (loopback by default)")):
-    """Open the Streamlit dashboard over RESULTS (reads only the results store)."""
-    import subprocess
+    """Open the Streamlit dashboard over RESULTS (reads only the results store).
+
+    This process becomes the Streamlit server (exec, same pid): stopping it — Ctrl+C, SIGTERM
+    from a process manager — stops the server; nothing is left listening."""
     if not results.is_dir():
         _fail(UserError("results folder not found", file=str(results)))
     app_py = Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
     cmd = [sys.executable, "-m", "streamlit", "run", str(app_py), "--server.address", host,
            "--server.port", str(port), "--server.headless", "true",
-           "--browser.gatherUsageStats", "false", "--", "--results", str(results.resolve())]
+           "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal",  # no Deploy
+           "--", "--results", str(results.resolve())]
     console.print(f"dashboard: http://{host}:{port}  (Ctrl+C to stop)")
-    raise typer.Exit(subprocess.call(cmd))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, cmd)
 
 
 @app.command()

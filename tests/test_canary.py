@@ -35,3 +35,16 @@ def test_broken_adapter_lowers_canary(backend, broken_adapter):
     drop = canary_drop(base, broken)
     assert broken["acc"]["value"] < base["acc"]["value"] and drop["value"] > 0
     assert drop["unit"].startswith("accuracy drop") and drop["low"] <= drop["value"] <= drop["high"]
+
+
+@pytest.mark.slow
+def test_canary_outside_a_git_checkout_prints_nothing(backend, tmp_path, monkeypatch, capfd):
+    """lm-eval asks `git describe` in a subprocess; its "fatal: not a git repository" went past
+    Python's stderr redirect to the terminal (capfd sees file descriptors, as a terminal does)."""
+    from harness.canary import canary_scores
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    capfd.readouterr()
+    res = canary_scores(backend, None, limit=2, batch_size=2)
+    out, err = capfd.readouterr()
+    assert len(res["items"]) == 2 and out == "" and err == "", (out, err)

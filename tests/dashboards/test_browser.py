@@ -1,5 +1,5 @@
-"""The dashboard in a real browser: `streamlit run dashboards/app.py -- --results STORE` driven by
-headless Chromium (selenium). Each page is loaded by URL, waited on until its key content has
+"""The dashboard in a real browser: `harness dashboard STORE` (which execs `streamlit run
+dashboards/app.py -- --results STORE`) driven by headless Chromium (selenium). Each page is loaded by URL, waited on until its key content has
 rendered, checked for Streamlit exception boxes, and screenshotted to
 tests/dashboards/artifacts/<page>.png (and docs/screenshots/<page>.png when
 HARNESS_UPDATE_SCREENSHOTS=1).
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.dashboards.conftest import APP, ROOT
+from tests.dashboards.conftest import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -61,11 +61,10 @@ def server(dash_results, tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if k != "HARNESS_RESULTS"}  # --results must work
     env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
     with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(APP), "--server.address", "127.0.0.1",
-             "--server.port", str(port), "--server.headless", "true",
-             "--server.fileWatcherType", "none", "--", "--results", str(dash_results.root)],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        env["STREAMLIT_SERVER_FILE_WATCHER_TYPE"] = "none"
+        proc = subprocess.Popen(  # the real command: it execs `streamlit run dashboards/app.py`
+            [sys.executable, "-m", "harness.cli", "dashboard", str(dash_results.root),
+             "--port", str(port)], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 90
@@ -161,6 +160,8 @@ def test_page_in_browser(server, driver, dash_results, page):
     body = _body(driver)
     assert "Could not draw this part" not in body
     assert dash_results.second in body  # LATEST run picked by default
+    assert not driver.find_elements(By.CSS_SELECTOR, '[data-testid="stAppDeployButton"]')
+    assert "Deploy" not in body   # a local app: no Streamlit Cloud button (client.toolbarMode)
     shot = _screenshot(driver, page)
     assert shot.stat().st_size > 20_000  # a real rendering, not a blank page
 
