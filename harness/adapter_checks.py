@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 
-from harness.prompting import build_messages
 from harness.store import read_json, write_json
 
 
@@ -44,11 +43,7 @@ def _canary(suite, backend, adapter_dir, run_dir, console) -> dict:
 def _latency(cfg, strategy, suite, data, backend) -> dict:
     from harness.adapter_latency import merged_vs_unmerged
     qs = [e.question for e in data.test[: suite.merged_latency.prompts]]
-    if cfg.type == "hybrid":
-        hits = strategy.retriever.retrieve_many(qs)
-        msgs = [build_messages(suite.system_prompt, q, context=h) for q, h in zip(qs, hits)]
-    else:
-        msgs = [build_messages(suite.system_prompt, q) for q in qs]
+    msgs = [r.messages for r in strategy.requests(qs)[0]]  # the strategy's own prompts
     lat = merged_vs_unmerged(backend, strategy.adapter_dir, msgs, suite.merged_latency, suite.seed)
     return {"metrics": {k: lat[k] for k in ("unmerged_ms_per_query", "merged_ms_per_query")},
             "adapter_latency": lat}

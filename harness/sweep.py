@@ -150,13 +150,8 @@ class Evaluate:
         def on_step(step: int, loss: float, model) -> None:
             if step % every or step >= total:
                 return
-            from harness.backends.base import Request
-            from harness.prompting import build_messages
-            system, strat = self.suite.system_prompt, holder[0]
-            ctxs = (strat.retriever.retrieve_many([e.question for e in examples])
-                    if cfg.type == "hybrid" else [None] * len(examples))
-            reqs = [Request(build_messages(system, e.question, context=c))
-                    for e, c in zip(examples, ctxs)]
+            # the strategy's own prompts (templates, shots, retrieval, fitting), as at test time
+            reqs, _ = holder[0].requests([e.question for e in examples])
             with _serving(backend, model) as b:
                 outs = [g.text for g in b.generate(reqs)]
             vals = [v for v in METRICS[metric].fn(outs, examples, self.suite.embedding.name_or_path)
