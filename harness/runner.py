@@ -115,7 +115,8 @@ def run(ls, results_root: Path, console, storage: str | None = None,
     partial = partial_info(suite, only)
     ident = resolved | ({"_partial": partial["strategies"]} if partial else {})
     store = RunStore(results_root, suite.name, run_id_for(ident, data.content_hash))
-    write_json(store.run_dir / "suite.resolved.json", resolved | {"_source": str(ls.path)})
+    write_json(store.run_dir / "suite.resolved.json",  # absolute: `harness serve` runs anywhere
+               resolved | {"_source": str(ls.path.resolve())})
     write_json(store.run_dir / "split.json", data.split_info)
     write_json(store.run_dir / "run.json", {"suite": suite.name, "run_id": store.run_id,
                                            "config_hash": config_hash(resolved),
