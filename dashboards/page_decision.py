@@ -11,6 +11,12 @@ STATUS = {(True, True): "met", (True, False): "met on point estimate only (95% C
           (False, False): "not met", (False, True): "not met"}
 
 
+def result(c: dict) -> str:
+    if c.get("measured") is False:  # no data for the metric (e.g. no safety probes)
+        return "not measured (no data)"
+    return STATUS[(bool(c.get("met")), bool(c.get("met_with_interval")))]
+
+
 def check_rows(decision: dict) -> pd.DataFrame:
     out = []
     for name, r in decision["strategies"].items():
@@ -20,9 +26,7 @@ def check_rows(decision: dict) -> pd.DataFrame:
                         "metric": c.get("metric"), "value": fmt.num(c.get("value"), unit),
                         "95% CI": fmt.interval(c.get("low"), c.get("high"), unit),
                         "limit": f"{c.get('direction', '')} {fmt.num(c.get('limit'), unit)}",
-                        "unit": unit, "result": "not measured (no data)"
-                        if c.get("measured") is False else STATUS[(bool(c.get("met")),
-                                                                   bool(c.get("met_with_interval")))]})
+                        "unit": unit, "result": result(c)})
     return pd.DataFrame(out)
 
 

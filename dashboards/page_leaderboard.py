@@ -28,9 +28,9 @@ def wide(run: load.Run, metrics: list[str], unit_of: dict) -> tuple[pd.DataFrame
             e = run.metric(s, m)
             col = f"{load.label(m)} [{unit_of.get(m, 'no unit')}]"
             row[col] = e.get("value")
-            row[f"{load.label(m)} 95% CI"] = fmt.interval(e.get("low"), e.get("high"), e.get("unit")) + (
-                f" (n={e.get('n')} of {e['rows']})"   # measured on fewer rows than the test split
-                if e.get("rows") is not None and e.get("n") != e["rows"] else "")
+            fewer = e.get("rows") is not None and e.get("n") != e["rows"]  # than the test split
+            row[f"{load.label(m)} 95% CI"] = fmt.interval(e.get("low"), e.get("high"), e.get(
+                "unit")) + (f" (n={e.get('n')} of {e['rows']})" if fewer else "")
             config[col] = st.column_config.NumberColumn(
                 format=fmt.printf(unit_of.get(m)),
                 help=f"{m}: {'higher' if e.get('higher_is_better', True) else 'lower'} is better; "

@@ -203,7 +203,8 @@ def schema():
 @app.command()
 def init(name: str = typer.Argument(..., help="suite name (letters, digits, - _ .)"),
          data: Path = typer.Option(..., "--data", help="JSONL or CSV of question/answer rows"),
-         kb: Optional[Path] = typer.Option(None, "--kb", help="folder of .md/.txt/.html/.pdf/.docx documents"),
+         kb: Optional[Path] = typer.Option(None, "--kb",
+                                           help="folder of .md/.txt/.html/.pdf/.docx documents"),
          safety: Optional[Path] = typer.Option(None, "--safety", help="safety probes JSONL/CSV"),
          question: str = typer.Option("question", help="column holding the question"),
          answer: str = typer.Option("answer", help="column holding the reference answer"),

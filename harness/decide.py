@@ -107,7 +107,8 @@ def explain(req, results, rows, chosen, ok, runner_up=None, comps=None) -> str:
                     fails.setdefault(c["requirement"], []).append(n)
         parts = [f"{k} (failed by {', '.join(v)})" for k, v in fails.items()]
         return ("No strategy meets every requirement. Unmet: " + "; ".join(parts) +
-                ". Relax a requirement or improve a strategy, then re-run." + _unmeasured_note(rows))
+                ". Relax a requirement or improve a strategy, then re-run."
+                + _unmeasured_note(rows))
     m = results[chosen]["metrics"]
     a = m.get(acc) or {}
     text = (f"Recommended: '{chosen}', the cheapest of {len(ok)} strategies meeting every "
@@ -171,7 +172,8 @@ def _cell(e: dict | None) -> str:
     if not e or e.get("value") is None:
         return "n/a" + (f" ({e['missing']} missing)" if e and e.get("missing") else "") + n_note(e)
     s = f"{_fmt(e['value'])} [{_fmt(e.get('low'))}, {_fmt(e.get('high'))}]"
-    return s + (f" ({e['missing']} of {e.get('judged')} missing)" if e.get("missing") else "") + n_note(e)
+    missing = f" ({e['missing']} of {e.get('judged')} missing)" if e.get("missing") else ""
+    return s + missing + n_note(e)
 
 
 def metrics_markdown(results: dict) -> list[str]:

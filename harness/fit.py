@@ -10,8 +10,8 @@ Contract:
   `max_new_tokens`, lowered by `model.max_prompt_tokens` when set (`Fitter.for_generation`);
   for training, `training.max_length` less the answer and its end-of-turn token, within the
   context window too (`Fitter.for_training`; with `training.truncation: left` nothing is
-  changed here, only counted, and harness.training.encode_pair cuts the prompt's start). A backend that cannot count tokens (an API
-  model) gets no budget: its prompts pass unchanged.
+  changed here, only counted, and harness.training.encode_pair cuts the prompt's start).
+  A backend that cannot count tokens (an API model) gets no budget: its prompts pass unchanged.
 - `cut_metrics(preds, prepare_info)` turns the counts into the run's metrics: `prompts_cut`
   (prompts cut to fit, of n, test questions and probes), `prompt_tokens_cut` (mean tokens cut
   from a cut prompt) and, for trained strategies, `train_prompts_cut`.
@@ -154,8 +154,8 @@ def cut_warnings(results: dict) -> list[str]:
                          f"(mean {t.get('value', 0):.0f} tokens cut)")
         e = m.get("train_prompts_cut") or {}
         if e.get("value"):
-            parts.append(f"{e['value']} of {e['n']} training prompts cut to fit training.max_length "
-                         f"({e.get('tokens', 0)} tokens in all)")
+            parts.append(f"{e['value']} of {e['n']} training prompts cut to fit "
+                         f"training.max_length ({e.get('tokens', 0)} tokens in all)")
         if parts:
             out.append(f"{name}: " + "; ".join(parts) + " (lowest-ranked chunks dropped first, "
                        "then the question's middle)")

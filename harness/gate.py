@@ -49,8 +49,9 @@ def load_run(run_dir: Path) -> dict:
         raise UserError(f"corrupt run file: {e}", file=str(run_dir)) from None
     if summary.get("partial"):  # `harness run --strategies/--skip`: never gated nor promoted
         p = summary["partial"]
-        raise UserError(f"run {summary['run_id']} is partial (ran only {', '.join(p['strategies'])};"
-                        f" skipped {', '.join(p['skipped'])}): gate and promote full runs only",
+        raise UserError(f"run {summary['run_id']} is partial (ran only "
+                        f"{', '.join(p['strategies'])}; skipped {', '.join(p['skipped'])}): "
+                        "gate and promote full runs only",
                         file=str(run_dir))
     return {"suite": summary["suite"], "run_id": summary["run_id"], "config_hash": info["config_hash"],
             "data_hash": info["data_hash"],

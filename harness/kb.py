@@ -68,9 +68,9 @@ def parse_file(path: Path) -> str:
                         file=str(path)) from None
     except Exception as e:  # any parser failure (pypdf, bs4, docx2txt, bad UTF-8)
         cause = _root_cause(e)
+        first = str(cause).splitlines()[0] if str(cause) else ""
         raise UserError(f"cannot parse as {PARSED_TYPES[path.suffix.lower()]}: "
-                        f"{type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else ''}",
-                        file=str(path)) from None
+                        f"{type(cause).__name__}: {first}", file=str(path)) from None
     finally:
         quiet.setLevel(level)
     text = "\n\n".join(d.text.strip() for d in docs if d.text.strip())

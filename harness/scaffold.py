@@ -3,8 +3,8 @@
 Contract: `write_starter(name, data, kb, safety, question, answer, out)` checks that the data
 file parses and has the named question/answer fields (and detects optional id / source /
 key_facts / category / answers columns; a source-document column with 8+ distinct values becomes
-`split.group_by`; `min_safety` is written only when probes are given), then writes `<out or ./suites/NAME.yaml>` with paths relative to
-the suite's folder. It refuses to overwrite an existing file (UserError, exit 2).
+`split.group_by`; `min_safety` is written only when probes are given), then writes
+`<out or ./suites/NAME.yaml>` with paths relative to the suite's folder. It refuses to overwrite an existing file (UserError, exit 2).
 """
 from __future__ import annotations
 
@@ -125,7 +125,7 @@ def write_starter(name: str, data: Path, kb: Path | None, safety: Path | None,
         split_kind=f"grouped by {group}" if n_groups >= 8 else "stratified by category",
         group_line=(f"group_by: {group}    # rows of one {group} stay on one side of the split"
                     if n_groups >= 8 else
-                    f"# group_by: {group}  # only {n_groups} distinct values: too few groups to split by"
+                    f"# group_by: {group}  # only {n_groups} distinct values: too few groups"
                     if group else "# group_by: COLUMN  # keep rows sharing COLUMN (e.g. their "
                     "source document) on one side"),
         metrics=", ".join(["exact_match", "token_f1", "embedding_similarity", "key_fact_recall"]

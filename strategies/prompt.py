@@ -34,5 +34,5 @@ class PromptEngineering:
 
     def predict(self, queries: list[Query], bar=None):
         reqs, _ = self.requests([q.text for q in queries])
-        return to_predictions(queries, self.ctx.backend.generate(reqs, bar.advance if bar else None),
-                              requests=reqs)
+        gens = self.ctx.backend.generate(reqs, bar.advance if bar else None)
+        return to_predictions(queries, gens, requests=reqs)

@@ -31,8 +31,8 @@ class Rag:
             self.ctx.cache_dir, bar)
         picked = pick_shots(self.ctx.data.train, self.config.num_shots, self.ctx.suite.seed)
         self.shots = [(e.question, e.answer) for e in picked]
-        return {"index": str(folder), "chunks": len(self.retriever.chunks), "from_cache": cached} | (
-            {"shots": [e.id for e in picked]} if picked else {})
+        return ({"index": str(folder), "chunks": len(self.retriever.chunks), "from_cache": cached}
+                | ({"shots": [e.id for e in picked]} if picked else {}))
 
     def requests(self, questions: list[str]):
         """The chat requests for these questions and the chunks retrieved for each."""

@@ -58,7 +58,8 @@ def token_f1(outputs, examples, embedding_name=None):
 
 
 @register_metric("embedding_similarity",
-                 description="cosine of MiniLM embeddings with the closest reference, clipped to [0, 1]")
+                 description="cosine of MiniLM embeddings with the closest reference, "
+                             "clipped to [0, 1]")
 def embedding_similarity(outputs, examples, embedding_name="embedded:all-minilm-l6-v2"):
     a = embed(list(outputs), embedding_name)
     refs = [golds(e) for e in examples]
