@@ -177,6 +177,12 @@ class HybridStrategy(_Strict):
     training: TrainingKnobs = TrainingKnobs()
     retrieval: RetrievalKnobs = RetrievalKnobs()
     num_distractors: int = Field(1, ge=0, le=20)
+    # RAFT's P (Zhang et al. 2024): the share of training examples whose context holds the oracle
+    # (the source document's chunk that carries the answer's key facts, put in place of the
+    # lowest-ranked hit when retrieval missed it); the others see only non-oracle chunks, so the
+    # adapter also learns to answer what it knows when retrieval fails. null: retrieved chunks
+    # as they come, oracle or not.
+    oracle_fraction: float | None = Field(None, ge=0, le=1)
     search: Search = {}
     seeds: list[int] | None = None   # retrain once per seed and report seed variance
 
