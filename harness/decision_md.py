@@ -10,7 +10,7 @@ Each section is left out when its part of the decision is absent (older runs, no
 from __future__ import annotations
 
 from harness.decision_md_tail import metrics_markdown
-from harness.decision_text import fmt
+from harness.decision_text import fmt, pval
 
 
 def _iv(e: dict | None) -> str:
@@ -69,8 +69,8 @@ def _comparisons(decision, key="comparisons", title="Comparisons") -> list[str]:
         mc = p.get("mcnemar")
         rows.append([o, f"{p['diff']:+.3f} [{p['low']:+.3f}, {p['high']:+.3f}]",
                      f"{p['n']}" + (f" ({p['clusters']} clusters)" if p.get("clusters") else ""),
-                     f"{p['p_value']:.3f}", f"{p['p_holm']:.3f}",
-                     f"b={mc['b']}, c={mc['c']}, p={mc['p_value']:.3f} (Holm {mc['p_holm']:.3f})"
+                     pval(p["p_value"]), pval(p["p_holm"]),
+                     f"b={mc['b']}, c={mc['c']}, p={pval(mc['p_value'])} (Holm {pval(mc['p_holm'])})"
                      if mc else "—", fmt(p.get("mde")),
                      p.get("rows_for_difference_to_detect") or "—", p["verdict"] +
                      (f" (~{p['rows_to_settle']:,} rows would settle it)"

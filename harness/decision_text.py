@@ -13,6 +13,11 @@ def fmt(v, digits=3):
     return "n/a" if v is None else f"{v:.{digits}g}"
 
 
+def pval(p: float) -> str:
+    """A p-value as read: three decimals, or scientific notation below 0.001."""
+    return f"{p:.3f}" if p >= 0.001 else f"{p:.1e}"
+
+
 def estimate_words(e: dict | None) -> str:
     """'0.412 (95% CI 0.301-0.52, n=48 rows in 9 clusters, design effect 1.6)'."""
     e = e or {}
@@ -26,9 +31,9 @@ def estimate_words(e: dict | None) -> str:
 
 def comparison_words(other: str, p: dict) -> str:
     s = (f"'{other}' {p['diff']:+.3f} (95% CI {p['low']:+.3f} to {p['high']:+.3f}, "
-         f"Holm p={p['p_holm']:.3f}")
+         f"Holm p={pval(p['p_holm'])}")
     if p.get("mcnemar"):
-        s += f", exact McNemar p={p['mcnemar']['p_value']:.3f}"
+        s += f", exact McNemar p={pval(p['mcnemar']['p_value'])}"
     s += ")"
     if p["verdict"] == "differs":
         return s + ": a real difference"
@@ -71,7 +76,8 @@ def explain(req, results, decision) -> str:
                 "Unmet: " + "; ".join(parts) + ". Relax a requirement or improve a strategy, "
                 "then re-run.")
     ok = [n for n in rows if rows[n]["meets"]]
-    text = (f"Recommended: '{chosen}', the cheapest of {len(ok)} strategies meeting every "
+    text = (f"Recommended: '{chosen}', the cheapest of {len(ok)} "
+            f"strateg{'y' if len(ok) == 1 else 'ies'} meeting every "
             f"requirement on the {split} split"
             + (f" ({sel.get('dev_rows')} rows)" if split == "dev" else "") +
             f", at ${rows[chosen]['monthly_cost_usd']:.2f}/month for "

@@ -48,7 +48,8 @@ def rows_needed(diff: float, sd: float, inflation: float = 1.0, alpha: float = A
     n_eff = _solver().solve_power(effect_size=abs(diff) / sd, nobs=None, alpha=alpha,
                                   power=power, alternative="two-sided")
     n_eff = max(2.0, float(np.atleast_1d(n_eff)[0]))
-    return int(math.ceil(n_eff * max(inflation or 1.0, 1.0)))
+    # rounded first: the solver's 80.0000005 is 80 rows, not 81
+    return int(math.ceil(round(n_eff * max(inflation or 1.0, 1.0), 3)))
 
 
 def clustered_inflation(d, labels) -> float | None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from rich.panel import Panel
 from rich.table import Table
 
+from harness.decision_text import pval
+
 
 def _iv(e: dict | None) -> str:
     if not e or e.get("value") is None:
@@ -34,7 +36,7 @@ def _comparisons(console, decision) -> None:
                                   if p["verdict"] == "inconclusive" and p.get("rows_to_settle")
                                   else "")
         t.add_row(o, f"{p['diff']:+.3f} [{p['low']:+.3f}, {p['high']:+.3f}]",
-                  f"{p['p_holm']:.3f}", "—" if not mc else f"{mc['p_value']:.3f}",
+                  pval(p["p_holm"]), "—" if not mc else pval(mc["p_value"]),
                   "—" if p.get("mde") is None else f"{p['mde']:.3f}", verdict)
     console.print(t)
 

@@ -120,7 +120,7 @@ def paired_bootstrap(a: dict, b: dict, seed: int = 0, n_resamples: int = 5000,
     """Paired bootstrap over the ids both score (None scores dropped), resampling the clusters
     of `clusters` ({id: label}; ids without one are their own) or else single rows. Two-sided
     p-value: twice the smaller share of resampled mean differences on either side of zero
-    (capped at 1), from scipy's bootstrap distribution."""
+    (counted as (k + 1) / (B + 1), capped at 1), from scipy's bootstrap distribution."""
     ids = [k for k in a if k in b and a[k] is not None and b[k] is not None]
     if len(ids) < 2:
         return None
@@ -136,7 +136,9 @@ def paired_bootstrap(a: dict, b: dict, seed: int = 0, n_resamples: int = 5000,
         return None
     res = _bootstrap_clusters(d, code, seed, n_resamples, 0.95)
     means = res.bootstrap_distribution
-    p = min(1.0, 2 * min((means <= 0).mean(), (means >= 0).mean()))
+    # (count + 1) / (B + 1) (Davison & Hinkley 1997): a finite bootstrap never proves p = 0
+    tail = min((means <= 0).sum(), (means >= 0).sum())
+    p = min(1.0, 2 * (tail + 1) / (means.size + 1))
     return Comparison(float(d.mean()), float(res.confidence_interval.low),
                       float(res.confidence_interval.high), float(p), len(ids), kept_g)
 
