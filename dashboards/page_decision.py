@@ -1,4 +1,6 @@
-"""Decision: the recommendation, every requirement check per strategy, rejected strategies and why."""
+"""Decision: the recommendation (or why none is made: no signal), every requirement check per
+strategy, rejected strategies and why, then the statistics behind it (dashboards.decision_view:
+dev vs test, comparisons, stability, power, clusters, slices)."""
 from __future__ import annotations
 
 import pandas as pd
@@ -49,8 +51,13 @@ rows = dec["strategies"]
 chosen = dec.get("chosen")
 
 with ui.section("recommendation"):
+    signal = dec.get("signal") or {}
     if chosen:
         st.success(f"Recommended strategy: **{md(chosen)}**", icon=":material/check_circle:")
+    elif signal and not signal.get("signal"):
+        st.warning("No signal: no strategy is distinguishable from a trivial baseline, so no "
+                   "recommendation is made (see below for the likely causes).",
+                   icon=":material/signal_disconnected:")
     else:
         st.error("No strategy meets every requirement.", icon=":material/block:")
     c1, c2, c3, c4 = st.columns(4)
@@ -123,3 +130,7 @@ with ui.section("records"):
             st.text("split: " + ", ".join(f"{k}: {len(v)} examples" for k, v in run.split.items()
                                           if isinstance(v, list)))
         st.json(run.environment or {"environment.json": "not written"}, expanded=False)
+
+from dashboards import decision_view  # noqa: E402
+
+decision_view.show(run)

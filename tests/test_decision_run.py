@@ -111,3 +111,21 @@ def test_gate_non_inferiority_uses_the_clustered_interval(tmp_path, oracle):
     v = evaluate([Gate(metric="key_fact_recall", strategies=["oracle"], margin=0.05)],
                  load_run(run_dir), baseline)[0]
     assert v.passed and v.high == e["high"] and "clustered 95% CI (8 clusters)" in v.note
+
+
+def test_validate_takes_its_power_assumption_from_the_previous_run(tmp_path, oracle):
+    from typer.testing import CliRunner
+
+    from harness import power
+    from harness.cli import app
+    run_dir, _, _ = _run(tmp_path, [PLAIN, ORACLE])
+    rows = {n: [json.loads(x) for x in (run_dir / "strategies" / n / "predictions.jsonl")
+                .read_text().splitlines()] for n in ("plain", "oracle")}
+    score = {n: {r["id"]: r["scores"]["key_fact_recall"] for r in rs} for n, rs in rows.items()}
+    p = power.paired(score["plain"], score["oracle"], {r["id"]: r["cluster"] for r in rows["plain"]})
+    r = CliRunner().invoke(app, ["validate", str(tmp_path / "suite" / "suite.yaml"),
+                                 "--results", str(tmp_path / "results")])
+    text = " ".join(r.output.split())
+    assert r.exit_code == 0 and f"observed on run {run_dir.name}" in text, text
+    assert f"can detect a paired difference of {p['mde']:.3f} fraction" in text
+    assert f"needs about {power.rows_needed(0.05, p['sd'], p['inflation']):,} test rows" in text

@@ -43,3 +43,24 @@ def test_clustered_variance_inflation_known_cases():
     p = power.paired(a, {k: 0.0 for k in a}, {str(i): i // 6 for i in range(36)})
     assert p["clusters"] == 6 and abs(p["inflation"] - 6.0) < 1e-12
     assert abs(p["mde"] - power.mde(float(d.std(ddof=1)), 36 / 6)) < 1e-12
+
+
+def test_validate_prints_the_mde_without_loading_a_model(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+    code = ("import sys; from typer.testing import CliRunner; from harness.cli import app; "
+            f"r = CliRunner().invoke(app, ['validate', 'suites/support_bot.yaml', '--results', "
+            f"{str(tmp_path)!r}]); print(r.exit_code); print(r.output); "
+            "print(sorted(m for m in ('torch', 'transformers', 'peft', 'llama_index') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         check=True, timeout=300).stdout
+    lines = out.strip().splitlines()
+    assert lines[0] == "0" and lines[-1] == "[]", out
+    text = " ".join(lines)
+    # default profile: 48 test rows in 9 source documents, conservative default assumption
+    assert "the 48 test rows (9 clusters) can detect a paired difference of" in text, text
+    assert "a difference of 0.05 fraction (5 points) needs about" in text
+    assert "conservative default" in text and "sd of a per-row paired difference 0.5" in text
