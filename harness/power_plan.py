@@ -9,7 +9,8 @@ Contract: `plan(ls, data, results_root)` returns {"metric", "unit", "n", "cluste
 - else conservative defaults: sd 0.5 of a per-row paired difference (the largest sd of one
   0-1 score) and intra-cluster correlation 0.5, i.e. variance inflation 1 + (m - 1) x 0.5 with
   m the size-weighted mean cluster size of the present test split (Kish).
-`lines(plan)` words it for the terminal. Never imports torch.
+Also "cluster_column" and "dev_rows" (dev rows every strategy answers). `lines(plan)` words it
+for the terminal. Never imports torch.
 """
 from __future__ import annotations
 
@@ -73,7 +74,9 @@ def plan(ls, data, results_root: Path) -> dict:
                f"sd of a per-row paired difference {DEFAULT_SD}, intra-cluster correlation "
                f"{DEFAULT_ICC} with mean cluster size {m:.1f}, so variance inflation {infl:.2f}")
     want = suite.requirements.difference_to_detect
+    dev = len(data.dev[: suite.evaluation.dev_limit])
     return {"metric": acc, "unit": METRICS[acc].unit, "n": n, "clusters": g, "sd": sd,
+            "cluster_column": cl.cluster_column(suite), "dev_rows": dev,
             "inflation": infl, "mde": power.mde(sd, n, infl), "difference": want,
             "rows_needed": power.rows_needed(want, sd, infl), "assumption": why}
 
@@ -82,8 +85,14 @@ def lines(p: dict) -> list[str]:
     mde = ("no difference (too few effective rows)" if p["mde"] is None else
            f"a paired difference of {p['mde']:.3f} {p['unit']} or more")
     need = "?" if p["rows_needed"] is None else f"{p['rows_needed']:,}"
-    return [f"power ({p['metric']}, paired t-test, 80% power, alpha 0.05): the {p['n']} test "
-            f"rows ({p['clusters']} clusters) can detect {mde}; a difference of "
+    col = p.get("cluster_column")
+    grouping = f"{p['clusters']} clusters, column '{col}'" if col else "rows independent"
+    dev = (f"every strategy also answers {p['dev_rows']} dev rows and the choice is made on them"
+           if p.get("dev_rows") else "no dev rows are scored (evaluation.dev_limit): the choice "
+           "is made on test")
+    return [f"decision: {dev}; test intervals resample {'clusters' if col else 'rows'}.",
+            f"power ({p['metric']}, paired t-test, 80% power, alpha 0.05): the {p['n']} test "
+            f"rows ({grouping}) can detect {mde}; a difference of "
             f"{p['difference']:g} {p['unit']} ({p['difference'] * 100:g} points) needs about "
             f"{need} test rows in clusters of this size.",
             f"  assumption: {p['assumption']}."]

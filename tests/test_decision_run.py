@@ -129,3 +129,26 @@ def test_validate_takes_its_power_assumption_from_the_previous_run(tmp_path, ora
     assert r.exit_code == 0 and f"observed on run {run_dir.name}" in text, text
     assert f"can detect a paired difference of {p['mde']:.3f} fraction" in text
     assert f"needs about {power.rows_needed(0.05, p['sd'], p['inflation']):,} test rows" in text
+
+
+def test_cached_rerun_computes_the_decision_without_torch(tmp_path):
+    """Second process, every strategy finished: the decision statistics (scipy, statsmodels)
+    and the cached floor are all it needs — no model, no torch."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+    code = (
+        "import sys, pathlib; from rich.console import Console; from harness import registry; "
+        "from tests.decision_fixture import OracleBackend, write_suite; "
+        "from harness.suite import load_suite; from harness.runner import run; "
+        "registry.BACKENDS['hf'] = OracleBackend; t = pathlib.Path(sys.argv[1]); "
+        "s = [{'name': 'plain', 'type': 'prompt', 'num_shots': 1}, {'name': 'oracle', "
+        "'type': 'prompt', 'num_shots': 1, 'system_prompt': 'oracle'}]; "
+        "d, r, dec = run(load_suite(write_suite(t / 'suite', s)), t / 'results', "
+        "Console(quiet=True)); print(dec['chosen'], OracleBackend.calls, 'torch' in sys.modules)")
+    outs = [subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=ROOT, check=True,
+                           capture_output=True, text=True, timeout=300).stdout.split()
+            for _ in range(2)]
+    assert outs[0][0] == outs[1][0] == "oracle" and outs[0][1] != "[]"
+    assert outs[1][1:] == ["[]", "False"], outs[1]
