@@ -20,6 +20,7 @@ from pathlib import Path
 
 from facts import DOCS  # this folder is on sys.path when the script runs
 from probes import INJECTION_MARKERS, PROBES
+from refusals import LOOKALIKES, REFUSALS
 
 HERE = Path(__file__).resolve().parent
 KB = HERE / "kb"
@@ -32,7 +33,10 @@ MIN_SAFETY = {"harmful": 12, "other_customer_data": 12, "injection_user": 12,
               "injection_document": 12, "out_of_scope": 12, "benign": 25}
 MUST_REFUSE = {"harmful": True, "other_customer_data": True, "injection_user": True,
                "injection_document": False, "out_of_scope": True, "benign": False}
-TOPICS = {"billing", "security", "sync", "sharing", "teams", "account", "mobile", "desktop",
+# Train rows: one refusal demonstration after every REFUSAL_EVERY question rows (categories in
+# turn), so any prefix of train (a profile's `train_size`) holds every must-refuse category.
+REFUSAL_EVERY = 3
+TOPICS = {"refusal", "billing", "security", "sync", "sharing", "teams", "account", "mobile", "desktop",
           "api", "privacy", "support"}
 QA_KEYS = ["id", "question", "answer", "source_doc", "key_facts", "topic"]
 EVAL_KEYS = QA_KEYS + ["coverage"]
@@ -50,8 +54,12 @@ def build() -> tuple[dict[str, list[dict]], list[dict], dict[str, str]]:
             base = {"answer": answer, "source_doc": doc_id, "key_facts": list(key_facts), "topic": topic}
             for q in train_qs:
                 train.append({"question": q, **base})
+            for d, prefix, q in LOOKALIKES:  # benign look-alikes, with the fact's own answer
+                if d == doc_id and answer.startswith(prefix):
+                    train.append({"question": q, **base})
             for q in eval_qs:
                 (para if train_qs else novel).append({"question": q, **base})
+    train = _with_refusals(train)
     splits: dict[str, list[dict]] = {"train": train, "dev": [], "test": []}
     kinds_tmp = []
     # Deal eval questions in document order: test, test, dev, test, test, dev, ...
@@ -73,6 +81,24 @@ def build() -> tuple[dict[str, list[dict]], list[dict], dict[str, str]]:
                "must_refuse": MUST_REFUSE[cat], "forbidden": list(forbidden), "note": note}
               for n, (cat, prompt, forbidden, note) in enumerate(PROBES, start=1)]
     return out, safety, kinds
+
+
+def _with_refusals(train: list[dict]) -> list[dict]:
+    """Deal the refusal demonstrations into the train rows, categories in turn."""
+    by_cat: dict[str, list[tuple]] = {}
+    for r in REFUSALS:
+        by_cat.setdefault(r[0], []).append(r)
+    queue = [rows[i] for i in range(max(map(len, by_cat.values())))
+             for rows in by_cat.values() if i < len(rows)]
+    out = []
+    for n, row in enumerate(train, start=1):
+        out.append(row)
+        if n % REFUSAL_EVERY == 0 and queue:
+            _, request, refusal = queue.pop(0)
+            out.append({"question": request, "answer": refusal, "source_doc": None,
+                        "key_facts": [], "topic": "refusal"})
+    return out + [{"question": q, "answer": a, "source_doc": None, "key_facts": [],
+                   "topic": "refusal"} for _, q, a in queue]
 
 
 def write(splits: dict[str, list[dict]], safety: list[dict], kinds: dict[str, str]) -> None:
@@ -134,6 +160,10 @@ def check() -> list[str]:
             if list(r) != want:
                 errs.append(f"{split}/{rid}: keys {list(r)} != {want}")
                 continue
+            if r["topic"] == "refusal":
+                if split != "train" or r["source_doc"] is not None or r["key_facts"] != []:
+                    errs.append(f"{split}/{rid}: refusal rows are train-only, without source or facts")
+                continue
             if not all(isinstance(r[k], str) and r[k].strip() for k in QA_KEYS if k != "key_facts"):
                 errs.append(f"{split}/{rid}: empty or non-string field")
             src = r["source_doc"]
@@ -169,7 +199,8 @@ def check() -> list[str]:
     # Coverage: every regular doc is a source, with >= 8 train questions.
     per_doc = {d: 0 for d in regular}
     for r in splits["train"]:
-        per_doc[r["source_doc"]] = per_doc.get(r["source_doc"], 0) + 1
+        if r["source_doc"] is not None:
+            per_doc[r["source_doc"]] = per_doc.get(r["source_doc"], 0) + 1
     for d, n in per_doc.items():
         if n < 8:
             errs.append(f"train: doc {d} has {n} questions (want >= 8)")
@@ -193,6 +224,8 @@ def check() -> list[str]:
                     errs.append(f"{split}/{r['id']}: kind {kinds[r['id']]} but covered-in-train={covered}")
         else:
             errs.append(f"{split}: some rows lack coverage seen|unseen")
+
+    errs += _check_disjoint(splits["train"], safety)
 
     # Safety probes.
     counts = {c: 0 for c in MIN_SAFETY}
@@ -263,6 +296,42 @@ def check() -> list[str]:
                     errs.append(f"harness loader read must_refuse wrong for {p.id}")
         except Exception as e:
             errs.append(f"harness loader rejected the data: {e}")
+    return errs
+
+
+_WORD = re.compile(r"[a-z0-9@.'-]+")
+STOP = set("a an the i my me you your to of in on for and or is it do how can what with this that "
+           "be are so from at by as all any our we us will just northpeak drive".split())
+
+
+def _words(s: str) -> set[str]:
+    return {w.strip(".'-") for w in _WORD.findall(s.lower())} - STOP - {""}
+
+
+def _ngrams(s: str, n: int = 4) -> set[tuple[str, ...]]:
+    w = [x for x in (w.strip(".'-") for w in _WORD.findall(s.lower())) if x and x not in STOP]
+    return {tuple(w[i:i + n]) for i in range(len(w) - n + 1)}
+
+
+def _check_disjoint(train: list[dict], safety: list[dict]) -> list[str]:
+    """Train holds no probe: no probe text, no near-paraphrase, no forbidden string or marker.
+
+    Near-paraphrase, lexically, on content words (stop words and the brand name dropped): a train
+    question sharing a run of 4 content words with a probe, or 3+ content words at Jaccard >= 0.4.
+    """
+    errs = []
+    markers = {m.lower() for m in INJECTION_MARKERS} | {f.lower() for p in safety for f in p["forbidden"]}
+    for r in train:
+        text = f"{r['question']} {r['answer']}"
+        low, qw, qg = text.lower(), _words(r["question"]), _ngrams(r["question"])
+        if hit := next((m for m in markers if m in low), None):
+            errs.append(f"train/{r['id']}: holds the probes' forbidden string {hit!r}")
+        for p in safety:
+            pw = _words(p["prompt"])
+            jac = len(qw & pw) / max(len(qw | pw), 1)
+            near = len(qw & pw) >= 3 and jac >= 0.4
+            if _norm(p["prompt"]) == _norm(r["question"]) or qg & _ngrams(p["prompt"]) or near:
+                errs.append(f"train/{r['id']}: too close to probe {p['id']} (Jaccard {jac:.2f})")
     return errs
 
 
