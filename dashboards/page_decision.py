@@ -14,16 +14,22 @@ STATUS = {(True, True): "met", (True, False): "met on point estimate only (95% C
 
 
 def check_rows(decision: dict) -> pd.DataFrame:
+    """Test checks (the reported estimates), then the dev accuracy checks the choice used."""
+    strategies = decision["strategies"].items()
+    pairs = [(n, c) for n, r in strategies for c in r.get("checks") or []]
+    pairs += [(n, c) for n, r in strategies for c in r.get("selection_checks") or []
+              if c.get("split") == "dev"]
     out = []
-    for name, r in decision["strategies"].items():
-        for c in r.get("checks") or []:
-            unit = c.get("unit")
-            out.append({"strategy": name, "requirement": c.get("requirement"),
-                        "metric": c.get("metric"), "value": fmt.num(c.get("value"), unit),
-                        "95% CI": fmt.interval(c.get("low"), c.get("high"), unit),
-                        "limit": f"{c.get('direction', '')} {fmt.num(c.get('limit'), unit)}",
-                        "unit": unit, "result": STATUS[(bool(c.get("met")),
-                                                        bool(c.get("met_with_interval")))]})
+    for name, c in pairs:
+        unit = c.get("unit")
+        out.append({"strategy": name, "requirement": c.get("requirement"),
+                    "split": "dev (the choice)" if c.get("split") == "dev" else
+                    c.get("split") or "measured",
+                    "metric": c.get("metric"), "value": fmt.num(c.get("value"), unit),
+                    "95% CI": fmt.interval(c.get("low"), c.get("high"), unit),
+                    "limit": f"{c.get('direction', '')} {fmt.num(c.get('limit'), unit)}",
+                    "unit": unit, "result": STATUS[(bool(c.get("met")),
+                                                    bool(c.get("met_with_interval")))]})
     return pd.DataFrame(out)
 
 
@@ -94,7 +100,8 @@ with ui.section("strategies"):
         "meets every requirement": "yes" if r.get("meets") else "no",
         f"monthly cost (USD / month at {queries:,} queries)": r.get("monthly_cost_usd"),
         "verdict": "recommended" if n == chosen else
-        ("meets, but costs more" if r.get("meets") else "rejected: " + why(r.get("checks") or [])),
+        ("meets, but costs more" if r.get("meets") else
+         "rejected: " + why(r.get("selection_checks") or r.get("checks") or [])),
     } for n, r in rows.items()]).sort_values(
         f"monthly cost (USD / month at {queries:,} queries)", kind="stable")
     st.dataframe(table, hide_index=True, column_config={
@@ -119,7 +126,7 @@ with ui.section("rejected"):
     if not rejected:
         st.info("No strategy was rejected: every strategy meets every requirement.")
     for n, r in rejected.items():
-        st.markdown(f"- **{md(n)}**: {md(why(r.get('checks') or []))}")
+        st.markdown(f"- **{md(n)}**: {md(why(r.get('selection_checks') or r.get('checks') or []))}")
 
 with ui.section("records"):
     if run.decision_md:

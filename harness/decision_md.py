@@ -84,8 +84,15 @@ def _comparisons(decision, key="comparisons", title="Comparisons") -> list[str]:
            "and clustering.", ""]
     out += _table(["other", "difference [95% CI]", "n", "p", "Holm p", "exact McNemar",
                    "MDE", f"rows for ±{want:g}", "verdict"], rows)
-    return out + ["", "Survive Holm's correction: " + (", ".join(f"'{o}'" for o in survive)
-                                                     if survive else "none") + "."]
+    out += ["", "Survive Holm's correction: " + (", ".join(f"'{o}'" for o in survive)
+                                                if survive else "none") + "."]
+    pw = decision.get("power") or {}
+    if key == "comparisons" and pw.get("mde_min") is not None:
+        span = (fmt(pw["mde_min"]) if pw["mde_min"] == pw["mde_max"] else
+                f"{fmt(pw['mde_min'])} to {fmt(pw['mde_max'])}")
+        out += ["", f"Achieved MDE on the test split ({pw.get('metric')}, 80% power, alpha "
+                    f"0.05, from the observed paired variances and clustering): {span}."]
+    return out
 
 
 def _stability(decision) -> list[str]:

@@ -89,7 +89,7 @@ def _causes(suite, results, best: dict, floor: dict, clusters) -> list[str]:
                else f"only differences of {pw['mde']:.3f} or more")
         out.append(f"too few test rows: {pw.get('n', 0)} rows in {pw.get('clusters', 0)} "
                    f"clusters can detect {mde} (80% power, alpha 0.05); a difference of "
-                   f"{want:g} needs about {need or '?'} rows.")
+                   f"{want:g} needs about {f'{need:,}' if need else '?'} rows.")
     trained = [(n, r.get("prepare") or {}) for n, r in results.items()
                if r.get("type") in ("lora", "hybrid")]
     if trained:
