@@ -17,7 +17,8 @@ def _iv(e: dict | None) -> str:
     e = e or {}
     if e.get("value") is None:
         return fmt.DASH
-    return f"{fmt.num(e['value'], 'fraction')} {fmt.interval(e.get('low'), e.get('high'), 'fraction')}"
+    ci = fmt.interval(e.get("low"), e.get("high"), "fraction")
+    return f"{fmt.num(e['value'], 'fraction')} {ci}"
 
 
 def _p(p) -> str:

@@ -70,7 +70,8 @@ def _comparisons(decision, key="comparisons", title="Comparisons") -> list[str]:
         rows.append([o, f"{p['diff']:+.3f} [{p['low']:+.3f}, {p['high']:+.3f}]",
                      f"{p['n']}" + (f" ({p['clusters']} clusters)" if p.get("clusters") else ""),
                      pval(p["p_value"]), pval(p["p_holm"]),
-                     f"b={mc['b']}, c={mc['c']}, p={pval(mc['p_value'])} (Holm {pval(mc['p_holm'])})"
+                     f"b={mc['b']}, c={mc['c']}, p={pval(mc['p_value'])} "
+                     f"(Holm {pval(mc['p_holm'])})"
                      if mc else "—", fmt(p.get("mde")),
                      p.get("rows_for_difference_to_detect") or "—", p["verdict"] +
                      (f" (~{p['rows_to_settle']:,} rows would settle it)"

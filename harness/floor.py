@@ -11,7 +11,7 @@ Contract:
 - `assess(suite, results, scores, clusters, majority, seed)` -> {"signal": bool, "floor": {name,
   value, n}, "by_strategy": {strategy: paired diff vs floor with 95% interval}, "causes": [...],
   "message": str | None}; "signal" is True when some non-trivial strategy's paired difference
-  over the floor has its whole 95% interval above 0. None when no non-trivial strategy has scores.
+  over the floor has its whole 95% interval above 0 and p < 0.05. None when no non-trivial strategy has scores.
 """
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def assess(suite, results, scores: dict, clusters, majority: tuple[str, dict], s
     for n in rest:
         c = paired_bootstrap(scores[n], trivial[floor], seed, clusters=clusters)
         if c is not None:
-            by[n] = c.to_dict() | {"above_floor": c.low > 0}
+            by[n] = c.to_dict() | {"above_floor": c.low > 0 and c.significant}
     if not by:
         return None
     signal = any(v["above_floor"] for v in by.values())

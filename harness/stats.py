@@ -62,13 +62,15 @@ def _bootstrap_clusters(xs: np.ndarray, code: np.ndarray, seed: int, n_resamples
 
 def ci(values, statistic=np.mean, seed: int = 0, n_resamples: int = 2000,
        level: float = 0.95, clusters=None) -> Estimate:
+    if clusters is not None and statistic is not np.mean:
+        raise ValueError("a clustered interval is defined for the mean only")
     values = list(values)
     keep = [i for i, v in enumerate(values) if v is not None]
     xs = np.asarray([values[i] for i in keep], dtype=float)
     if xs.size == 0:
         return Estimate(None, None, None, 0)
     point = float(statistic(xs))
-    code = codes([clusters[i] for i in keep]) if clusters is not None else None
+    code = None if clusters is None else codes([clusters[i] for i in keep])
     g = None if code is None else int(code.max()) + 1
     if xs.size < 2 or np.all(xs == xs[0]):
         return Estimate(point, point, point, int(xs.size), g)
@@ -76,17 +78,12 @@ def ci(values, statistic=np.mean, seed: int = 0, n_resamples: int = 2000,
                           method="percentile", random_state=np.random.default_rng(seed),
                           vectorized=False)
     lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
-    if code is None:
-        return Estimate(point, min(lo, point), max(hi, point), int(xs.size))
-    if statistic is not np.mean:
-        raise ValueError("a clustered interval is defined for the mean only")
-    if g < 2:  # one cluster: nothing to resample; the row interval, flagged by clusters=1
+    if code is None or g < 2:  # one cluster: nothing to resample; the row interval, clusters=1
         return Estimate(point, min(lo, point), max(hi, point), int(xs.size), g)
     cres = _bootstrap_clusters(xs, code, seed, n_resamples, level)
     clo, chi = float(cres.confidence_interval.low), float(cres.confidence_interval.high)
-    deff = (chi - clo) / (hi - lo) if hi > lo else None
-    return Estimate(point, min(clo, point), max(chi, point), int(xs.size), g,
-                    None if deff is None else round(deff, 4))
+    deff = None if hi <= lo else round((chi - clo) / (hi - lo), 4)
+    return Estimate(point, min(clo, point), max(chi, point), int(xs.size), g, deff)
 
 
 def p95(x):
@@ -120,18 +117,19 @@ def paired_bootstrap(a: dict, b: dict, seed: int = 0, n_resamples: int = 5000,
     """Paired bootstrap over the ids both score (None scores dropped), resampling the clusters
     of `clusters` ({id: label}; ids without one are their own) or else single rows. Two-sided
     p-value: twice the smaller share of resampled mean differences on either side of zero
-    (counted as (k + 1) / (B + 1), capped at 1), from scipy's bootstrap distribution."""
+    (counted as (k + 1) / (B + 1), capped at 1), from scipy's bootstrap distribution; when
+    every difference is the same, the exact sign test over the clusters."""
     ids = [k for k in a if k in b and a[k] is not None and b[k] is not None]
     if len(ids) < 2:
         return None
     d = np.array([a[k] - b[k] for k in ids], dtype=float)
-    code = codes([(clusters or {}).get(k) for k in ids]) if clusters is not None else \
-        np.arange(len(ids))
+    code = codes([clusters.get(k) for k in ids] if clusters is not None else [None] * len(ids))
     g = int(code.max()) + 1
     kept_g = g if clusters is not None else None
-    if np.all(d == d[0]):
-        return Comparison(float(d[0]), float(d[0]), float(d[0]), 1.0 if d[0] == 0 else 0.0,
-                          len(ids), kept_g)
+    if np.all(d == d[0]):  # no spread to resample: exact sign test over the g clusters (or
+        # rows), all of one sign with probability 2 x 0.5^g under "no difference"
+        p = 1.0 if d[0] == 0 else min(1.0, 2 * 0.5 ** g)
+        return Comparison(float(d[0]), float(d[0]), float(d[0]), p, len(ids), kept_g)
     if g < 2:  # every row in one cluster: there is no between-cluster spread to resample
         return None
     res = _bootstrap_clusters(d, code, seed, n_resamples, 0.95)

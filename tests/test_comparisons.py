@@ -10,7 +10,8 @@ from harness.comparisons import compare, holm, mcnemar_exact
 
 def test_holm_equals_statsmodels_and_the_hand_computation():
     p = [0.01, 0.04, 0.03, 0.005]
-    # by hand: sorted 0.005 x 4 = 0.02, 0.01 x 3 = 0.03, 0.03 x 2 = 0.06, 0.04 x 1 -> max(0.06, 0.04)
+    # by hand: sorted 0.005 x 4 = 0.02, 0.01 x 3 = 0.03, 0.03 x 2 = 0.06,
+    # 0.04 x 1 -> max(0.06, 0.04) = 0.06 (step-down: never below an earlier adjusted p)
     assert np.allclose(holm(p), [0.03, 0.06, 0.06, 0.02])
     assert np.allclose(holm(p), multipletests(p, method="holm")[1])
     assert holm([]) == []

@@ -122,7 +122,8 @@ def test_validate_takes_its_power_assumption_from_the_previous_run(tmp_path, ora
     rows = {n: [json.loads(x) for x in (run_dir / "strategies" / n / "predictions.jsonl")
                 .read_text().splitlines()] for n in ("plain", "oracle")}
     score = {n: {r["id"]: r["scores"]["key_fact_recall"] for r in rs} for n, rs in rows.items()}
-    p = power.paired(score["plain"], score["oracle"], {r["id"]: r["cluster"] for r in rows["plain"]})
+    labels = {r["id"]: r["cluster"] for r in rows["plain"]}
+    p = power.paired(score["plain"], score["oracle"], labels)
     r = CliRunner().invoke(app, ["validate", str(tmp_path / "suite" / "suite.yaml"),
                                  "--results", str(tmp_path / "results")])
     text = " ".join(r.output.split())

@@ -61,7 +61,8 @@ def test_validate_prints_the_mde_without_loading_a_model(tmp_path):
     assert lines[0] == "0" and lines[-1] == "[]", out
     text = " ".join(lines)
     # default profile: 48 test rows in 9 source documents, conservative default assumption
-    assert "the 48 test rows (9 clusters, column 'source_doc') can detect a paired difference of" in text, text
+    assert ("the 48 test rows (9 clusters, column 'source_doc') can detect a paired "
+            "difference of") in text, text
     assert "a difference of 0.05 fraction (5 points) needs about" in text
     assert "every strategy also answers 24 dev rows" in text
     assert "conservative default" in text and "sd of a per-row paired difference 0.5" in text

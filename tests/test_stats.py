@@ -91,7 +91,19 @@ def test_paired_cluster_bootstrap_resamples_clusters():
     clustered = paired_bootstrap(a, b, clusters=clusters)
     over_means = ci(diffs[::5].tolist(), n_resamples=5000)  # one difference per cluster
     assert clustered.clusters == 8 and clustered.n == 40
-    assert abs(clustered.low - over_means.low) < 1e-12 and abs(clustered.high - over_means.high) < 1e-12
+    assert abs(clustered.low - over_means.low) < 1e-12
+    assert abs(clustered.high - over_means.high) < 1e-12
     naive = paired_bootstrap(a, b)
     assert naive.clusters is None and naive.high - naive.low < clustered.high - clustered.low
     assert paired_bootstrap(a, b, clusters={k: "one" for k in a}) is None  # nothing to resample
+
+
+def test_constant_differences_use_the_exact_sign_test():
+    from harness.stats import paired_bootstrap
+    a = {str(i): 1.0 for i in range(6)}
+    b = {k: 0.0 for k in a}
+    rows = paired_bootstrap(a, b)
+    assert (rows.diff, rows.low, rows.high) == (1.0, 1.0, 1.0)
+    assert rows.p_value == 2 * 0.5 ** 6 and rows.significant  # 0.03125
+    three = paired_bootstrap(a, b, clusters={k: int(k) // 2 for k in a})
+    assert three.p_value == 0.25 and not three.significant  # 3 clusters cannot show it
