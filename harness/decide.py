@@ -71,6 +71,17 @@ def dev_entries(results: dict, acc: str) -> dict | None:
     return dev if dev and all(_value(e) is not None for e in dev.values()) else None
 
 
+def _selection_warning(results, dev) -> str | None:
+    if not dev:
+        return ("no dev scores for every strategy: the choice was made on the test split, so "
+                "the winner's test numbers are optimistic (winner's curse); set "
+                "evaluation.dev_limit above 0")
+    if any((r.get("dev") or {}).get("tuned_on") for r in results.values()):
+        return ("the sweep tuned the strategies on the same dev rows the choice was made on, so "
+                "their dev scores are optimistic; give more dev rows than sweep.dev_size")
+    return None
+
+
 def rankings(results: dict, acc: str, dev: dict | None, chosen, chosen_on_test) -> dict:
     test = {n: _value(r["metrics"].get(acc)) for n, r in results.items()}
     order = lambda vals: sorted((n for n in vals if vals[n] is not None),  # noqa: E731
@@ -126,10 +137,7 @@ def recommend(req, results: dict[str, dict], per_example: dict[str, dict] | None
         "chosen_on_test": chosen_on_test, "strategies": rows,
         "selection": {"split": "dev" if dev else "test", "metric": acc,
                       "dev_rows": max((e.get("n") or 0) for e in dev.values()) if dev else 0,
-                      "warning": None if dev else (
-                          "no dev scores for every strategy: the choice was made on the test "
-                          "split, so the winner's test numbers are optimistic (winner's curse); "
-                          "set evaluation.dev_limit above 0")},
+                      "warning": _selection_warning(results, dev)},
         "rankings": rankings(results, acc, dev, chosen, chosen_on_test),
         "break_even_usd_per_month": {n: {str(v): monthly_cost(results[n]["metrics"], v)
                                          for v in volumes} for n in results},

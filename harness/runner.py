@@ -12,9 +12,10 @@ decision). With a `sweep:` block, harness.sweep first tunes the strategies on de
 - Resumable (harness.resume, harness.checkpoint): predictions are stored chunk by chunk and a
   re-run asks only the unanswered queries; training continues from its newest checkpoint.
   `strategies/<name>/progress.json` records what each process computed.
-- Every strategy also answers the first `evaluation.dev_limit` dev rows
-  (`strategies/<name>/dev_predictions.jsonl`, and `dev` in its metrics.json); the
-  recommendation is chosen on those and reported on test (harness.analysis).
+- Every strategy also answers the first `evaluation.dev_limit` dev rows (after the
+  `sweep.dev_size` a sweep tuned on; `strategies/<name>/dev_predictions.jsonl`, and `dev` in
+  its metrics.json); the recommendation is chosen on those and reported on test
+  (harness.analysis).
 - Writes suite.resolved.json, environment.json, split.json, per-strategy files (see
   harness.store), summary.json, decision.json and decision.md.
 """
@@ -56,13 +57,14 @@ def _run_strategy(cfg, suite, data, backend, store: RunStore, console, guard=Non
         with bar(f"{cfg.name}: safety probes", len(data.safety)) as b:
             probe_preds = resume.predict(strategy, [Query(p.id, p.prompt) for p in data.safety],
                                          b, sdir, "safety", chunk)
-    dev = data.dev[: suite.evaluation.dev_limit]
+    dev, overlap = decision_dev(suite, data)
     dev_result = None
     if dev:
         with bar(f"{cfg.name}: dev split", len(dev)) as b:
             dev_preds = resume.predict(strategy, [Query(e.id, e.question) for e in dev], b,
                                        sdir, "dev", chunk)
         dev_result, dev_rows = score_dev(suite, dev, dev_preds)
+        dev_result["tuned_on"] = overlap
         write_jsonl(sdir / "dev_predictions.jsonl", dev_rows)
     metrics, qa_rows, safety_rows = score(suite, data.test, preds, data.safety, probe_preds, info,
                                           cfg=cfg, kb=data.kb, guard=guard, judge=judge)
@@ -85,6 +87,15 @@ def _run_strategy(cfg, suite, data, backend, store: RunStore, console, guard=Non
     journal.end()
     console.print(f"[green]✓[/] {cfg.name}: done in {result['wall_seconds']:.0f} s")
     return result
+
+
+def decision_dev(suite, data) -> tuple[list, bool]:
+    """The dev rows every strategy answers for the choice: the first `evaluation.dev_limit`
+    after those a sweep tuned on; (rows, True) when only tuned-on rows are left."""
+    limit = suite.evaluation.dev_limit
+    start = (suite.sweep.dev_size or len(data.dev)) if suite.sweep is not None else 0
+    rest = data.dev[start:][:limit]
+    return (rest, False) if rest or limit == 0 else (data.dev[:limit], True)
 
 
 def _load_backend(backends, m, suite, ls, strategy):

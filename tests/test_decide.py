@@ -71,6 +71,8 @@ def test_choice_is_made_on_dev_and_reported_on_test():
     assert rk["kendall_tau"] == -1.0 and "disagree on the winner" in rk["warning"]
     assert "Its test estimate: token_f1 0.35" in d["explanation"]
     assert "on the test split it fails min_accuracy" in d["explanation"]
+    res["rag"]["dev"]["tuned_on"] = True  # a sweep tuned on these dev rows: said so
+    assert "sweep tuned the strategies" in recommend(REQ, res)["selection"]["warning"]
     del res["lora"]["dev"]  # one strategy without dev scores: chosen on test, with a warning
     d = recommend(REQ, res)
     assert d["selection"]["split"] == "test" and "winner's curse" in d["selection"]["warning"]

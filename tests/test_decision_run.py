@@ -153,3 +153,18 @@ def test_cached_rerun_computes_the_decision_without_torch(tmp_path):
             for _ in range(2)]
     assert outs[0][0] == outs[1][0] == "oracle" and outs[0][1] != "[]"
     assert outs[1][1:] == ["[]", "False"], outs[1]
+
+
+def test_decision_dev_rows_skip_the_rows_a_sweep_tuned_on(tmp_path):
+    from harness.data import load_dataset
+    from harness.runner import decision_dev
+    ls = load_suite(write_suite(tmp_path / "s", [PLAIN]))
+    data = load_dataset(ls)
+    assert [e.id for e in decision_dev(ls.suite, data)[0]] == [f"d{i}" for i in range(6)]
+    from harness.sweep_space import SweepConfig
+    swept = ls.suite.model_copy(update={"sweep": SweepConfig(dev_size=5)})
+    rows, overlap = decision_dev(swept, data)
+    assert [e.id for e in rows] == ["d5", "d6", "d7"] and not overlap
+    all_tuned = swept.model_copy(update={"sweep": swept.sweep.model_copy(update={"dev_size": 8})})
+    rows, overlap = decision_dev(all_tuned, data)
+    assert len(rows) == 6 and overlap
