@@ -155,12 +155,13 @@ def _evidence(decision, req, rows, cost, per_example, clusters, seed) -> None:
     from harness.comparisons import compare
     from harness.stability import p_recommended
     chosen = decision["chosen"]
+    unit = "cluster bootstrap (whole clusters of test rows)" if clusters is not None else \
+        "bootstrap over test rows"
     if chosen in per_example:
         decision["comparisons"] = {"metric": req.accuracy_metric, "split": "test",
-                                   "method": "paired cluster bootstrap over test rows "
-                                   "(5,000 resamples, two-sided), Holm-corrected over the "
-                                   "family; exact McNemar for pass/fail scores"} | compare(
-            chosen, per_example, clusters, seed)
+                                   "method": f"paired {unit}, 5,000 resamples, two-sided, "
+                                   "Holm-corrected over the family; exact McNemar for pass/fail "
+                                   "scores"} | compare(chosen, per_example, clusters, seed)
     fixed = {n: all(c["met"] for c in rows[n]["checks"] if c["requirement"] != "min_accuracy")
              for n in rows}
     lim = req.min_accuracy
@@ -172,8 +173,8 @@ def _evidence(decision, req, rows, cost, per_example, clusters, seed) -> None:
                        clusters, seed)
     if st:
         decision["stability"] = st | {
-            "method": "cluster-bootstrap resamples of the test rows; each resample re-applies "
-                      "the rule with its accuracy, other requirements as measured"}
+            "method": f"{unit} resamples; each re-applies the rule with its accuracy, the other "
+                      "requirements as measured"}
 
 
 from harness.decision_md import decision_markdown  # noqa: E402,F401  (re-exported)

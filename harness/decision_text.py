@@ -94,7 +94,9 @@ def explain(req, results, decision) -> str:
         text += " Warning: " + sel["warning"] + "."
     pairs = (decision.get("comparisons") or {}).get("pairs") or {}
     if pairs:
-        text += (f" Against every other strategy ({acc}, paired cluster bootstrap, Holm over "
+        kind = "cluster bootstrap" if any(p.get("clusters") for p in pairs.values()) else \
+            "bootstrap"
+        text += (f" Against every other strategy ({acc}, paired {kind}, Holm over "
                  f"{len(pairs)}): " + "; ".join(comparison_words(o, p) for o, p in pairs.items())
                  + ".")
     st = (decision.get("stability") or {}).get("p")

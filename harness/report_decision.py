@@ -25,8 +25,10 @@ def _comparisons(console, decision) -> None:
     if not comp.get("pairs"):
         return
     chosen = decision.get("chosen") or decision.get("withheld_choice")
+    kind = "cluster bootstrap" if any(p.get("clusters") for p in comp["pairs"].values()) \
+        else "bootstrap"
     t = Table(title=f"'{chosen}' minus each other strategy, {comp['metric']} on test "
-                    "(paired cluster bootstrap; Holm over the family)")
+                    f"(paired {kind}; Holm over the family)")
     for c in ("other", "difference [95% CI]", "Holm p", "exact McNemar p", "MDE (80%)",
               "verdict"):
         t.add_column(c, justify="right" if c != "verdict" else "left")
