@@ -61,8 +61,9 @@ with ui.section("recommendation"):
     if chosen:
         st.success(f"Recommended strategy: **{md(chosen)}**", icon=":material/check_circle:")
     elif signal and not signal.get("signal"):
-        st.warning("No signal: no strategy is distinguishable from a trivial baseline, so no "
-                   "recommendation is made (see below for the likely causes).",
+        st.warning("Recommended strategy: none. No signal: no strategy is distinguishable from "
+                   "a trivial baseline, so no recommendation is made (the likely causes are "
+                   "below).",
                    icon=":material/signal_disconnected:")
     else:
         st.error("No strategy meets every requirement.", icon=":material/block:")

@@ -64,5 +64,5 @@ def test_decision_page_says_no_signal_instead_of_recommending(tmp_path, monkeypa
     root, dec = _store(tmp_path, monkeypatch, [PLAIN, PLAIN | {"name": "zero", "num_shots": 0}])
     at = _open(monkeypatch, root)
     body = text(at)
-    assert dec["chosen"] is None and "No signal" in body and "Recommended strategy" not in body
+    assert dec["chosen"] is None and "No signal" in body and "Recommended strategy: none" in body
     assert "too few test rows" in body and not at.success
