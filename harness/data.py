@@ -31,6 +31,21 @@ class Example:
     source: str | None = None
     key_facts: tuple[str, ...] = ()
     category: str | None = None
+    # every scalar column of the row as text, the mapped ones included (for slices and clusters)
+    columns: tuple[tuple[str, str], ...] = ()
+
+    def column(self, name: str) -> str | None:
+        return dict(self.columns).get(name)
+
+
+def _columns(row: dict) -> tuple[tuple[str, str], ...]:
+    out = []
+    for k, v in row.items():
+        if isinstance(v, bool):
+            v = "true" if v else "false"
+        if isinstance(v, (str, int, float)) and str(v).strip():
+            out.append((str(k), str(v).strip()))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -137,7 +152,8 @@ def load_examples(path: Path, f: Fields, prefix: str) -> list[Example]:
             answer=_text(row, f.answer, path, line),
             source=_text(row, f.source, path, line, required=False) if f.source else None,
             key_facts=tuple(facts or ()),
-            category=_text(row, f.category, path, line, required=False) if f.category else None))
+            category=_text(row, f.category, path, line, required=False) if f.category else None,
+            columns=_columns(row)))
     return out
 
 
