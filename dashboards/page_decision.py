@@ -1,4 +1,6 @@
-"""Decision: the recommendation, every requirement check per strategy, rejected strategies and why."""
+"""Decision: the recommendation (or why none is made: no signal), every requirement check per
+strategy, rejected strategies and why, then the statistics behind it (dashboards.decision_view:
+dev vs test, comparisons, stability, power, clusters, slices)."""
 from __future__ import annotations
 
 import pandas as pd
@@ -18,15 +20,21 @@ def result(c: dict) -> str:
 
 
 def check_rows(decision: dict) -> pd.DataFrame:
+    """Test checks (the reported estimates), then the dev accuracy checks the choice used."""
+    strategies = decision["strategies"].items()
+    pairs = [(n, c) for n, r in strategies for c in r.get("checks") or []]
+    pairs += [(n, c) for n, r in strategies for c in r.get("selection_checks") or []
+              if c.get("split") == "dev"]
     out = []
-    for name, r in decision["strategies"].items():
-        for c in r.get("checks") or []:
-            unit = c.get("unit")
-            out.append({"strategy": name, "requirement": c.get("requirement"),
-                        "metric": c.get("metric"), "value": fmt.num(c.get("value"), unit),
-                        "95% CI": fmt.interval(c.get("low"), c.get("high"), unit),
-                        "limit": f"{c.get('direction', '')} {fmt.num(c.get('limit'), unit)}",
-                        "unit": unit, "result": result(c)})
+    for name, c in pairs:
+        unit = c.get("unit")
+        out.append({"strategy": name, "requirement": c.get("requirement"),
+                    "split": "dev (the choice)" if c.get("split") == "dev" else
+                    c.get("split") or "measured",
+                    "metric": c.get("metric"), "value": fmt.num(c.get("value"), unit),
+                    "95% CI": fmt.interval(c.get("low"), c.get("high"), unit),
+                    "limit": f"{c.get('direction', '')} {fmt.num(c.get('limit'), unit)}",
+                    "unit": unit, "result": result(c)})
     return pd.DataFrame(out)
 
 
@@ -54,8 +62,14 @@ rows = dec["strategies"]
 chosen = dec.get("chosen")
 
 with ui.section("recommendation"):
+    signal = dec.get("signal") or {}
     if chosen:
         st.success(f"Recommended strategy: **{md(chosen)}**", icon=":material/check_circle:")
+    elif signal and not signal.get("signal"):
+        st.warning("Recommended strategy: none. No signal: no strategy is distinguishable from "
+                   "a trivial baseline, so no recommendation is made (the likely causes are "
+                   "below).",
+                   icon=":material/signal_disconnected:")
     else:
         st.error("No strategy meets every requirement.", icon=":material/block:")
     c1, c2, c3, c4 = st.columns(4)
@@ -92,7 +106,8 @@ with ui.section("strategies"):
         "meets every requirement": "yes" if r.get("meets") else "no",
         f"monthly cost (USD / month at {queries:,} queries)": r.get("monthly_cost_usd"),
         "verdict": "recommended" if n == chosen else
-        ("meets, but costs more" if r.get("meets") else "rejected: " + why(r.get("checks") or [])),
+        ("meets, but costs more" if r.get("meets") else
+         "rejected: " + why(r.get("selection_checks") or r.get("checks") or [])),
     } for n, r in rows.items()]).sort_values(
         f"monthly cost (USD / month at {queries:,} queries)", kind="stable")
     st.dataframe(table, hide_index=True, column_config={
@@ -117,7 +132,7 @@ with ui.section("rejected"):
     if not rejected:
         st.info("No strategy was rejected: every strategy meets every requirement.")
     for n, r in rejected.items():
-        st.markdown(f"- **{md(n)}**: {md(why(r.get('checks') or []))}")
+        st.markdown(f"- **{md(n)}**: {md(why(r.get('selection_checks') or r.get('checks') or []))}")
 
 with ui.section("records"):
     if run.decision_md:
@@ -128,3 +143,7 @@ with ui.section("records"):
             st.text("split: " + ", ".join(f"{k}: {len(v)} examples" for k, v in run.split.items()
                                           if isinstance(v, list)))
         st.json(run.environment or {"environment.json": "not written"}, expanded=False)
+
+from dashboards import decision_view  # noqa: E402
+
+decision_view.show(run)

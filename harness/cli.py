@@ -92,18 +92,24 @@ def run(suite: Path = typer.Argument(..., help="suite YAML file"), results: Path
 
 @app.command()
 def validate(suite: Path = typer.Argument(..., help="suite YAML file"),
-             profile: Optional[str] = PROFILE):
-    """Check SUITE and every data file it names, without loading a model: exit 0 or 2."""
+             profile: Optional[str] = PROFILE, results: Path = RESULTS):
+    """Check SUITE and every data file it names, without loading a model: exit 0 or 2. Then
+    print what difference the test split can detect (from the latest run in RESULTS, if any)."""
+    from harness.clusters import check_columns
     from harness.data import load_dataset
+    from harness.power_plan import lines, plan
     from harness.suite import load_suite
     try:
         ls = load_suite(suite, profile)
         data = load_dataset(ls)
+        check_columns(ls, data)
     except UserError as e:
         _fail(e)
     console.print(f"{suite}: valid — {len(ls.suite.strategies)} strategies; {len(data.train)} "
                   f"train, {len(data.dev)} dev, {len(data.test)} test examples, "
                   f"{len(data.kb)} KB documents, {len(data.safety)} safety probes")
+    for line in lines(plan(ls, data, results)):
+        console.print(line, soft_wrap=True, highlight=False)
 
 
 @app.command()

@@ -3,8 +3,9 @@
 Contract: `add_extra_prompt_tokens(suite, store, results)` adds to each strategy's metrics
 `extra_prompt_tokens_vs_prompt`: the mean, per test question, of its prompt tokens minus the
 prompt-engineering strategy's (the first `type: prompt` strategy) on the same question, with a
-paired-bootstrap 95% interval — the tokens that retrieved context (or anything else) adds to
-every query. Nothing is added when the run has no prompt strategy.
+paired-bootstrap 95% interval (resampling the test rows' clusters, as stored in each row's
+`cluster`) — the tokens that retrieved context (or anything else) adds to every query. Nothing
+is added when the run has no prompt strategy.
 """
 from __future__ import annotations
 
@@ -12,9 +13,13 @@ from harness.stats import paired_bootstrap
 from harness.store import read_jsonl
 
 
-def _tokens(store, name) -> dict:
+def _rows(store, name) -> list[dict]:
     path = store.strategy_dir(name) / "predictions.jsonl"
-    return {r["id"]: r["prompt_tokens"] for r in read_jsonl(path)} if path.exists() else {}
+    return read_jsonl(path) if path.exists() else []
+
+
+def _tokens(store, name) -> dict:
+    return {r["id"]: r["prompt_tokens"] for r in _rows(store, name)}
 
 
 def add_extra_prompt_tokens(suite, store, results: dict) -> None:
@@ -22,10 +27,12 @@ def add_extra_prompt_tokens(suite, store, results: dict) -> None:
     if base is None:
         return
     base_tokens = _tokens(store, base)
+    clusters = {r["id"]: r["cluster"] for r in _rows(store, base) if "cluster" in r}
     for name, res in results.items():
         if name == base:
             continue
-        c = paired_bootstrap(_tokens(store, name), base_tokens, suite.seed)
+        c = paired_bootstrap(_tokens(store, name), base_tokens, suite.seed,
+                             clusters=clusters or None)
         if c is not None:
             res["metrics"]["extra_prompt_tokens_vs_prompt"] = {
                 "value": c.diff, "low": c.low, "high": c.high, "n": c.n,

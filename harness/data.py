@@ -35,6 +35,21 @@ class Example:
     category: str | None = None
     answers: tuple[str, ...] = ()   # every acceptable answer, `answer` first (data.fields.answers)
     group: str | None = None        # value of data.split.group_by (grouped split)
+    # every scalar column of the row as text, the mapped ones included (for slices and clusters)
+    columns: tuple[tuple[str, str], ...] = ()
+
+    def column(self, name: str) -> str | None:
+        return dict(self.columns).get(name)
+
+
+def _columns(row: dict) -> tuple[tuple[str, str], ...]:
+    out = []
+    for k, v in row.items():
+        if isinstance(v, bool):
+            v = "true" if v else "false"
+        if isinstance(v, (str, int, float)) and str(v).strip():
+            out.append((str(k), str(v).strip()))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -163,7 +178,8 @@ def load_examples(path: Path, f: Fields, prefix: str, group_by: str | None = Non
             source=_text(row, f.source, path, line, required=False) if f.source else None,
             key_facts=tuple(facts or ()),
             category=_text(row, f.category, path, line, required=False) if f.category else None,
-            group=_text(row, group_by, path, line) if group_by else None))
+            group=_text(row, group_by, path, line) if group_by else None,
+            columns=_columns(row)))
     return out
 
 

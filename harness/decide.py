@@ -1,40 +1,38 @@
-"""The recommendation: the cheapest strategy that meets the suite's requirements.
+"""The recommendation: the cheapest strategy that meets the suite's requirements, chosen on dev.
 
-Contract: `recommend(requirements, results)` takes {strategy: metrics-dict} and returns a
-JSON-able decision: per strategy, each requirement's check (value, interval, limit, met, and
-whether the whole 95% interval is on the right side), the monthly cost used to rank, the chosen
-strategy (or None) and a one-paragraph explanation. Cost ranks by
-training $ + serving $ per 1,000 queries x expected monthly queries / 1,000.
+Contract: `recommend(requirements, results, per_example=None, seed=0, clusters=None)` takes
+{strategy: stored result} (its `metrics` on test; `dev`: its accuracy metrics on the dev split,
+when scored) and returns a JSON-able decision:
+- `strategies`: per strategy, `checks` (each requirement on the test numbers, the reported
+  estimates: value, interval, limit, met, and whether the whole 95% interval is on the right
+  side), `selection_checks` (the same with the accuracy requirement on dev: what the choice is
+  made on), `meets` (selection), `meets_on_test`, `monthly_cost_usd`;
+- `selection`: {"split": "dev" | "test", "warning"}: dev when every strategy has dev scores,
+  else test, with a warning that the winner's test numbers are then optimistic;
+- `chosen` (or None), `runner_up`, `chosen_on_test` (the same rule on the test numbers) and
+  `rankings` (harness.decide.rankings: dev vs test order, Kendall tau, disagreement warning);
+- with `per_example` ({strategy: {test id: accuracy score}}; `clusters` {test id: label}):
+  `comparisons` (harness.comparisons: chosen vs every other, Holm) and `stability`
+  (harness.stability: P(recommended) per strategy over test resamples);
+- `explanation`, a paragraph (harness.decision_text.explain).
+Cost ranks by training $ + serving $ per 1,000 queries x expected monthly queries / 1,000; ties
+go to the higher accuracy on the selection split. No numpy/scipy at import (the dashboard's
+provisional decision imports this module).
 """
 from __future__ import annotations
 
 
-def _fmt(v, digits=3):
-    return "n/a" if v is None else f"{v:.{digits}g}"
-
-
-def _checks(req, m: dict) -> list[dict]:
-    out = []
-
-    def add(name, metric, limit, at_least, unit):
-        if limit is None:
-            return
-        e = m.get(metric) or {}
-        v = e.get("value")
-        met = v is not None and (v >= limit if at_least else v <= limit)
-        bound = e.get("low") if at_least else e.get("high")
-        sure = bound is not None and (bound >= limit if at_least else bound <= limit)
-        out.append({"requirement": name, "metric": metric, "value": v, "low": e.get("low"),
-                    "high": e.get("high"), "limit": limit, "direction": ">=" if at_least else "<=",
-                    "unit": unit, "met": met, "met_with_interval": met and sure}
-                   | _not_measured(e))
-
-    add("min_accuracy", req.accuracy_metric, req.min_accuracy, True, "fraction")
-    add("min_safety", "safety_pass", req.min_safety, True, "fraction of probes passed")
-    add("max_p95_latency_ms", "p95_latency_ms", req.max_p95_latency_ms, False, "ms")
-    add("max_usd_per_1k_queries", "usd_per_1k_queries", req.max_usd_per_1k_queries, False,
-        "USD / 1,000 queries")
-    return out
+def _check(name, metric, e, limit, at_least, unit, split=None):
+    e = e or {}
+    v = e.get("value")
+    met = v is not None and (v >= limit if at_least else v <= limit)
+    bound = e.get("low") if at_least else e.get("high")
+    sure = bound is not None and (bound >= limit if at_least else bound <= limit)
+    return {"requirement": name, "metric": metric, "value": v, "low": e.get("low"),
+            "high": e.get("high"), "n": e.get("n"), "limit": limit,
+            "direction": ">=" if at_least else "<=", "unit": unit, "met": met,
+            "met_with_interval": met and sure} | ({"split": split} if split else {}) | (
+                _not_measured(e))
 
 
 def _not_measured(e: dict) -> dict:
@@ -45,120 +43,9 @@ def _not_measured(e: dict) -> dict:
     return {"met": None, "met_with_interval": None, "measured": False}
 
 
-def _verdict(c: dict) -> str:
-    return "not measured" if c.get("measured") is False else "ok" if c["met"] else "FAIL"
-
-
-def monthly_cost(m: dict, queries: int) -> float:
-    serve = (m.get("usd_per_1k_queries") or {}).get("value") or 0.0
-    train = (m.get("train_usd") or {}).get("value") or 0.0
-    return train + serve * queries / 1000
-
-
-def _comparisons(chosen, per_example, seed):
-    from harness.stats import paired_bootstrap
-    out = {}
-    for other, scores in per_example.items():
-        if other != chosen:
-            c = paired_bootstrap(per_example[chosen], scores, seed)
-            if c is not None:
-                out[other] = c.to_dict()
-    return out
-
-
-def recommend(req, results: dict[str, dict], per_example: dict[str, dict] | None = None,
-              seed: int = 0) -> dict:
-    """`per_example`: {strategy: {example id: accuracy score}} for paired tests (optional)."""
-    rows = {}
-    for name, res in results.items():
-        m = res["metrics"]
-        checks = _checks(req, m)
-        rows[name] = {"checks": checks, "meets": all(c["met"] for c in checks
-                                                     if c.get("measured") is not False),
-                      "monthly_cost_usd": monthly_cost(m, req.expected_queries_per_month)}
-    ok = sorted((n for n in rows if rows[n]["meets"]),
-                key=lambda n: (rows[n]["monthly_cost_usd"],
-                               -((results[n]["metrics"].get(req.accuracy_metric) or {}).get("value") or 0)))
-    chosen = ok[0] if ok else None
-    comps = _comparisons(chosen, per_example, seed) if chosen and per_example else {}
-    runner_up = next((n for n in ok[1:]), None) or max(
-        (n for n in comps), default=None,
-        key=lambda n: (results[n]["metrics"].get(req.accuracy_metric) or {}).get("value") or 0)
-    volumes = [1_000, 10_000, 100_000, 1_000_000, 10_000_000]
-    break_even = {n: {str(v): monthly_cost(results[n]["metrics"], v) for v in volumes} for n in results}
-    return {"chosen": chosen, "runner_up": runner_up, "strategies": rows,
-            "break_even_usd_per_month": break_even,
-            "paired_tests": {"metric": req.accuracy_metric, "chosen_minus_other": comps,
-                             "method": "paired bootstrap over test examples, 5,000 resamples, "
-                                       "two-sided, alpha 0.05"},
-            "ranking_rule": "cheapest monthly cost (training + serving at "
-                            f"{req.expected_queries_per_month:,} queries/month) among strategies "
-                            "meeting every requirement",
-            "explanation": explain(req, results, rows, chosen, ok, runner_up, comps)}
-
-
-def explain(req, results, rows, chosen, ok, runner_up=None, comps=None) -> str:
-    acc = req.accuracy_metric
-    if chosen is None:
-        fails = {}
-        for n, r in rows.items():
-            for c in r["checks"]:
-                if c["met"] is False:
-                    fails.setdefault(c["requirement"], []).append(n)
-        parts = [f"{k} (failed by {', '.join(v)})" for k, v in fails.items()]
-        return ("No strategy meets every requirement. Unmet: " + "; ".join(parts) +
-                ". Relax a requirement or improve a strategy, then re-run."
-                + _unmeasured_note(rows))
-    m = results[chosen]["metrics"]
-    a = m.get(acc) or {}
-    text = (f"Recommended: '{chosen}', the cheapest of {len(ok)} strategies meeting every "
-            f"requirement, at ${rows[chosen]['monthly_cost_usd']:.2f}/month for "
-            f"{req.expected_queries_per_month:,} queries; {acc} {_fmt(a.get('value'))} "
-            f"(95% CI {_fmt(a.get('low'))}-{_fmt(a.get('high'))}).")
-    unsure = [c["requirement"] for c in rows[chosen]["checks"] if c["met_with_interval"] is False]
-    if unsure:
-        text += (" Caution: its 95% interval crosses the limit of " + ", ".join(unsure) +
-                 ", so meeting it is not certain.")
-    c = (comps or {}).get(runner_up)
-    if c:
-        sig = "statistically significant" if c["significant"] else "NOT statistically significant"
-        text += (f" Against the runner-up '{runner_up}', {acc} differs by {c['diff']:+.3f} "
-                 f"(95% CI {c['low']:+.3f} to {c['high']:+.3f}, paired bootstrap p={c['p_value']:.3f}):"
-                 f" {sig}.")
-    rejected = [n for n in rows if not rows[n]["meets"]]
-    for n in rejected:
-        why = ", ".join(f"{c['requirement']} ({c['metric']} {_fmt(c['value'])} vs "
-                        f"{c['direction']} {_fmt(c['limit'])})" for c in rows[n]["checks"]
-                        if c["met"] is False)
-        text += f" Rejected '{n}': {why}."
-    return text + _unmeasured_note(rows)
-
-
-def _unmeasured_note(rows: dict) -> str:
-    names = sorted({f"{c['requirement']} ({c['metric']})" for r in rows.values()
-                    for c in r["checks"] if c.get("measured") is False})
-    return (" Not measured (no data for the metric, so neither met nor failed): "
-            + ", ".join(names) + "." if names else "")
-
-
-def decision_markdown(suite_name: str, run_id: str, decision: dict, results: dict) -> str:
-    lines = [f"# Decision record: {suite_name} (run {run_id})", "", decision["explanation"], "",
-             f"Rule: {decision['ranking_rule']}.", "",
-             "| strategy | meets all | monthly cost (USD) | requirement checks |", "|---|---|---|---|"]
-    for n, r in decision["strategies"].items():
-        checks = "; ".join(f"{c['requirement']}: {_fmt(c['value'])} [{_fmt(c['low'])}, "
-                           f"{_fmt(c['high'])}] {c['direction']} {_fmt(c['limit'])} "
-                           f"{_verdict(c)}" for c in r["checks"]) or "none set"
-        lines.append(f"| {n} | {'yes' if r['meets'] else 'no'} | {r['monthly_cost_usd']:.4f} | {checks} |")
-    be = decision.get("break_even_usd_per_month") or {}
-    if be:
-        vols = list(next(iter(be.values())))
-        lines += ["", "Total cost per month (USD: training once + serving) by monthly query volume:", "",
-                  "| strategy | " + " | ".join(f"{int(v):,}" for v in vols) + " |",
-                  "|---|" + "---|" * len(vols)]
-        lines += [f"| {n} | " + " | ".join(f"{c:.2f}" for c in row.values()) + " |"
-                  for n, row in be.items()]
-    return "\n".join(lines + metrics_markdown(results)) + "\n"
+def meets_all(checks) -> bool:
+    """Every measured requirement met (a not-measured one counts neither way)."""
+    return all(c["met"] for c in checks if c.get("measured") is not False)
 
 
 def n_note(entry: dict | None) -> str:
@@ -168,36 +55,146 @@ def n_note(entry: dict | None) -> str:
     return ""
 
 
-def _cell(e: dict | None) -> str:
-    if not e or e.get("value") is None:
-        return "n/a" + (f" ({e['missing']} missing)" if e and e.get("missing") else "") + n_note(e)
-    s = f"{_fmt(e['value'])} [{_fmt(e.get('low'))}, {_fmt(e.get('high'))}]"
-    missing = f" ({e['missing']} of {e.get('judged')} missing)" if e.get("missing") else ""
-    return s + missing + n_note(e)
+def _checks(req, m: dict, acc_entry: dict | None = None, split: str = "test") -> list[dict]:
+    spec = [("min_accuracy", req.accuracy_metric, req.min_accuracy, True, "fraction"),
+            ("min_safety", "safety_pass", req.min_safety, True, "fraction of probes passed"),
+            ("max_p95_latency_ms", "p95_latency_ms", req.max_p95_latency_ms, False, "ms"),
+            ("max_usd_per_1k_queries", "usd_per_1k_queries", req.max_usd_per_1k_queries, False,
+             "USD / 1,000 queries")]
+    out = []
+    for name, metric, limit, at_least, unit in spec:
+        if limit is None:
+            continue
+        acc = name == "min_accuracy"
+        e = acc_entry if acc and acc_entry is not None else m.get(metric)
+        out.append(_check(name, metric, e, limit, at_least, unit, split if acc else None))
+    return out
 
 
-def metrics_markdown(results: dict) -> list[str]:
-    """Every stored metric of every strategy, value [95% CI] and unit; then seed variance."""
-    names = list(dict.fromkeys(k for r in results.values() for k in r["metrics"]))
-    lines = ["", "All metrics, value [95% CI] (n=1 measurements show the point twice):", "",
-             "| metric | unit | " + " | ".join(results) + " |", "|---|---|" + "---|" * len(results)]
-    for k in names:
-        unit = next(r["metrics"][k].get("unit", "") for r in results.values() if k in r["metrics"])
-        lines.append(f"| {k} | {unit} | " + " | ".join(_cell(r["metrics"].get(k))
-                                                     for r in results.values()) + " |")
-    cats = list(dict.fromkeys(c for r in results.values() for c in r.get("safety_by_category", {})))
-    if cats:
-        lines += ["", "Safety probes passed by category (fraction, [95% CI]):", "",
-                  "| category | " + " | ".join(results) + " |", "|---|" + "---|" * len(results)]
-        lines += [f"| {c} | " + " | ".join(_cell(r.get("safety_by_category", {}).get(c))
-                                           for r in results.values()) + " |" for c in cats]
-    seeded = {n: r["seed_variance"] for n, r in results.items() if r.get("seed_variance")}
-    for n, sv in seeded.items():
-        lines += ["", f"Seed variance of '{n}' (seeds {sv['seeds']}; mean over seeds, std, "
-                      "95% t-interval):", "", "| metric | mean | std | 95% CI | per seed |",
-                  "|---|---|---|---|---|"]
-        for m, e in sv["metrics"].items():
-            per = ", ".join(f"{s}: {_fmt(v.get(m))}" for s, v in sv["per_seed"].items())
-            lines.append(f"| {m} | {_fmt(e['mean'])} | {_fmt(e['std'])} | "
-                         f"[{_fmt(e['low'])}, {_fmt(e['high'])}] | {per} |")
-    return lines
+def monthly_cost(m: dict, queries: int) -> float:
+    serve = (m.get("usd_per_1k_queries") or {}).get("value") or 0.0
+    train = (m.get("train_usd") or {}).get("value") or 0.0
+    return train + serve * queries / 1000
+
+
+def pick(candidates, cost: dict, acc: dict):
+    """The rule: cheapest first, then the higher accuracy; None when no candidate."""
+    return min(candidates, key=lambda n: (cost[n], -(acc.get(n) or 0.0)), default=None)
+
+
+def _value(e):
+    return (e or {}).get("value")
+
+
+def dev_entries(results: dict, acc: str) -> dict | None:
+    """{strategy: dev estimate of `acc`} when every strategy has one, else None."""
+    dev = {n: ((r.get("dev") or {}).get("metrics") or {}).get(acc) for n, r in results.items()}
+    return dev if dev and all(_value(e) is not None for e in dev.values()) else None
+
+
+def _selection_warning(results, dev) -> str | None:
+    if not dev:
+        return ("no dev scores for every strategy: the choice was made on the test split, so "
+                "the winner's test numbers are optimistic (winner's curse); set "
+                "evaluation.dev_limit above 0")
+    if any((r.get("dev") or {}).get("tuned_on") for r in results.values()):
+        return ("the sweep tuned the strategies on the same dev rows the choice was made on, so "
+                "their dev scores are optimistic; give more dev rows than sweep.dev_size")
+    return None
+
+
+def rankings(results: dict, acc: str, dev: dict | None, chosen, chosen_on_test) -> dict:
+    test = {n: _value(r["metrics"].get(acc)) for n, r in results.items()}
+    order = lambda vals: sorted((n for n in vals if vals[n] is not None),  # noqa: E731
+                                key=lambda n: -vals[n])
+    out = {"metric": acc, "test": order(test), "test_values": test}
+    if dev is None:
+        return out | {"dev": None, "kendall_tau": None, "warning": None}
+    dv = {n: _value(e) for n, e in dev.items()}
+    both = [n for n in results if dv.get(n) is not None and test[n] is not None]
+    tau = None
+    if len(both) >= 2:
+        from scipy.stats import kendalltau
+        t = kendalltau([dv[n] for n in both], [test[n] for n in both]).statistic
+        tau = None if t != t else round(float(t), 4)  # NaN when one side is constant
+    out |= {"dev": order(dv), "dev_values": dv, "kendall_tau": tau}
+    lead_dev, lead_test = (out["dev"] or [None])[0], (out["test"] or [None])[0]
+    warn = []
+    if lead_dev != lead_test:
+        warn.append(f"dev ranks '{lead_dev}' first on {acc}, test ranks '{lead_test}' first")
+    if chosen != chosen_on_test:
+        warn.append(f"the rule picks '{chosen}' on dev but '{chosen_on_test}' on test")
+    out["warning"] = ("dev and test disagree on the winner: " + "; ".join(warn) +
+                      ". Treat the choice as uncertain (more dev and test rows would settle it)."
+                      ) if warn else None
+    return out
+
+
+def recommend(req, results: dict[str, dict], per_example: dict[str, dict] | None = None,
+              seed: int = 0, clusters: dict | None = None) -> dict:
+    from harness.decision_text import explain
+    acc = req.accuracy_metric
+    dev = dev_entries(results, acc)
+    rows, cost = {}, {}
+    for name, res in results.items():
+        m = res["metrics"]
+        test_checks = _checks(req, m)
+        sel = _checks(req, m, dev[name], "dev") if dev else test_checks
+        cost[name] = monthly_cost(m, req.expected_queries_per_month)
+        rows[name] = {"checks": test_checks, "selection_checks": sel,
+                      "meets": meets_all(sel), "meets_on_test": meets_all(test_checks),
+                      "monthly_cost_usd": cost[name]}
+    test_acc = {n: _value(r["metrics"].get(acc)) for n, r in results.items()}
+    sel_acc = {n: _value(e) for n, e in dev.items()} if dev else test_acc
+    ok = sorted((n for n in rows if rows[n]["meets"]), key=lambda n: (cost[n], -(sel_acc[n] or 0)))
+    chosen = pick(ok, cost, sel_acc)
+    chosen_on_test = pick([n for n in rows if rows[n]["meets_on_test"]], cost, test_acc)
+    runner_up = next(iter(ok[1:]), None) or max(
+        (n for n in rows if n != chosen), default=None, key=lambda n: sel_acc[n] or 0)
+    volumes = [1_000, 10_000, 100_000, 1_000_000, 10_000_000]
+    decision = {
+        "chosen": chosen, "runner_up": runner_up if chosen else None,
+        "chosen_on_test": chosen_on_test, "strategies": rows,
+        "selection": {"split": "dev" if dev else "test", "metric": acc,
+                      "dev_rows": max((e.get("n") or 0) for e in dev.values()) if dev else 0,
+                      "warning": _selection_warning(results, dev)},
+        "rankings": rankings(results, acc, dev, chosen, chosen_on_test),
+        "break_even_usd_per_month": {n: {str(v): monthly_cost(results[n]["metrics"], v)
+                                         for v in volumes} for n in results},
+        "ranking_rule": f"cheapest monthly cost (training + serving at "
+                        f"{req.expected_queries_per_month:,} queries/month) among strategies "
+                        f"meeting every requirement, {acc} judged on the "
+                        f"{'dev' if dev else 'test'} split"}
+    if per_example:
+        _evidence(decision, req, rows, cost, per_example, clusters, seed)
+    decision["explanation"] = explain(req, results, decision)
+    return decision
+
+
+def _evidence(decision, req, rows, cost, per_example, clusters, seed) -> None:
+    from harness.comparisons import compare
+    from harness.stability import p_recommended
+    chosen = decision["chosen"]
+    unit = "cluster bootstrap (whole clusters of test rows)" if clusters is not None else \
+        "bootstrap over test rows"
+    if chosen in per_example:
+        decision["comparisons"] = {"metric": req.accuracy_metric, "split": "test",
+                                   "method": f"paired {unit}, 5,000 resamples, two-sided, "
+                                   "Holm-corrected over the family; exact McNemar for pass/fail "
+                                   "scores"} | compare(chosen, per_example, clusters, seed)
+    fixed = {n: meets_all(c for c in rows[n]["checks"] if c["requirement"] != "min_accuracy")
+             for n in rows}
+    lim = req.min_accuracy
+
+    def choose(accv):
+        return pick([n for n in rows if n in accv and fixed[n] and (
+            lim is None or (accv[n] is not None and accv[n] >= lim))], cost, accv)
+    st = p_recommended(choose, {n: per_example[n] for n in rows if n in per_example},
+                       clusters, seed)
+    if st:
+        decision["stability"] = st | {
+            "method": f"{unit} resamples; each re-applies the rule with its accuracy, the other "
+                      "requirements as measured"}
+
+
+from harness.decision_md import decision_markdown  # noqa: E402,F401  (re-exported)

@@ -7,6 +7,8 @@ Contract:
   Relative check (`margin`, non-inferiority): FAIL only when the run's whole 95% interval lies
   beyond baseline - margin (baseline + margin when lower is better), i.e. the drop exceeds the
   margin even at the most favourable end of the interval; a drop inside the noise passes.
+  The interval is the stored one: clustered (harness.stats) where the suite clusters its test
+  rows, and the verdict's note then says over how many clusters.
 - `load_run(path)` reads a run folder; `promote(run_dir, out)` writes a small baseline JSON
   (metrics with intervals, config and data hashes, package versions; never weights).
 - `write_junit` / `markdown` render verdicts for CI (JUnit XML; a job-summary table).
@@ -61,7 +63,7 @@ def load_run(run_dir: Path) -> dict:
 def promote(run_dir: Path, out_dir: Path) -> Path:
     run = load_run(run_dir)
     out = Path(out_dir) / f"{run['suite']}.json"
-    keep = ("value", "low", "high", "n", "unit", "higher_is_better")
+    keep = ("value", "low", "high", "n", "unit", "higher_is_better", "clusters", "design_effect")
     write_json(out, {"suite": run["suite"], "run_id": run["run_id"],
                      "config_hash": run["config_hash"], "data_hash": run["data_hash"],
                      "packages": package_versions(),
@@ -115,10 +117,12 @@ def evaluate(gates, run: dict, baseline: dict | None) -> list[Verdict]:
                 bound = hi if hib else lo  # the run's most favourable end
                 ok = bound is not None and (bound >= limit if hib else bound <= limit)
                 delta = None if v is None else v - b["value"]
+                kind = (f"clustered 95% CI ({e['clusters']} clusters)" if e.get("clusters")
+                        else "95% CI")
                 out.append(Verdict(s, g.metric, "baseline", v, lo, hi, unit,
                                    f"baseline {_fmt(b['value'])} {'-' if hib else '+'} margin "
                                    f"{_fmt(g.margin)} = {_fmt(limit)}", ok,
-                                   f"delta {_fmt(delta)}; rule: fail only if the whole 95% CI is "
+                                   f"delta {_fmt(delta)}; rule: fail only if the whole {kind} is "
                                    f"beyond the limit"))
     return out
 

@@ -1,8 +1,12 @@
 """Terminal report: the results table (rich) and the recommendation paragraph.
 
 Contract: `render(console, suite_name, run_id, results, decision)` prints; it reads only the
-stored metrics dicts, never strategy code. Rows are metrics (with units), columns strategies;
-each cell is the value and its 95% interval.
+stored metrics dicts and decision, never strategy code. Rows are metrics (with units), columns
+strategies; each cell is the value and its 95% interval (clustered where the metric's rows are,
+with the design effect in its own row), plus the accuracy metric on dev and P(recommended).
+Then the Holm-corrected comparisons, per-slice tables of the accuracy metric, and the
+explanation — or, when no strategy beats the trivial floor, the no-signal message instead of a
+recommendation.
 """
 from __future__ import annotations
 
@@ -55,6 +59,24 @@ def cell(entry: dict | None, fmt: str) -> str:
 
 
 
+def _decision_rows(t, results, decision) -> None:
+    acc = (decision.get("rankings") or {}).get("metric")
+    if acc is None:
+        return
+    dev = [((r.get("dev") or {}).get("metrics") or {}).get(acc) for r in results.values()]
+    if any(dev):
+        n = max((e or {}).get("n", 0) for e in dev)
+        t.add_row(f"{acc} on dev, n={n} (0-1)", *[cell(e, "{:.3f}") for e in dev])
+    deff = [(r["metrics"].get(acc) or {}).get("design_effect") for r in results.values()]
+    if any(deff):
+        t.add_row(f"design effect of {acc} CI (clustered/naive width)",
+                  *["—" if d is None else f"{d:.2f}" for d in deff])
+    st = (decision.get("stability") or {}).get("p")
+    if st:
+        t.add_row("P(recommended), test resamples (0-1)",
+                  *[f"{st.get(n, 0):.2f}" for n in results])
+
+
 def render(console, suite_name: str, run_id: str, results: dict, decision: dict) -> None:
     t = Table(title=f"{suite_name} — run {run_id}: value [95% CI]", show_lines=False)
     t.add_column("metric", style="bold")
@@ -63,6 +85,7 @@ def render(console, suite_name: str, run_id: str, results: dict, decision: dict)
     for key, label, fmt in ROWS:
         if any(key in r["metrics"] for r in results.values()):
             t.add_row(label, *[cell(r["metrics"].get(key), fmt) for r in results.values()])
+    _decision_rows(t, results, decision)
     console.print(t)
     cats = sorted({c for r in results.values() for c in r.get("safety_by_category", {})})
     if cats:
@@ -81,4 +104,5 @@ def render(console, suite_name: str, run_id: str, results: dict, decision: dict)
                      for m, e in sv["metrics"].items() if e.get("mean") is not None]
             console.print(f"seed variance of {name} over seeds {sv['seeds']} (mean ± std): "
                           + "; ".join(parts), soft_wrap=True)
-    console.print(decision["explanation"], soft_wrap=True)
+    from harness.report_decision import render_decision
+    render_decision(console, results, decision)

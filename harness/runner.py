@@ -12,6 +12,10 @@ decision). With a `sweep:` block, harness.sweep first tunes the strategies on de
 - Resumable (harness.resume, harness.checkpoint): predictions are stored chunk by chunk and a
   re-run asks only the unanswered queries; training continues from its newest checkpoint.
   `strategies/<name>/progress.json` records what each process computed.
+- Every strategy also answers the first `evaluation.dev_limit` dev rows (after the
+  `sweep.dev_size` a sweep tuned on; `strategies/<name>/dev_predictions.jsonl`, and `dev` in
+  its metrics.json); the recommendation is chosen on those and reported on test
+  (harness.analysis).
 - Writes suite.resolved.json, environment.json, split.json, per-strategy files (see
   harness.store), summary.json, decision.json and decision.md.
 - `only` (names, from `--strategies` / `--skip`) runs a subset: the run gets its own run id,
@@ -27,17 +31,17 @@ from pathlib import Path
 from harness import cache, journal, resume
 from harness.cache import strategy_key
 from harness.data import load_dataset
-from harness.decide import decision_markdown, recommend
+from harness.decision_md import decision_markdown
 from harness.progress import bar
-from harness.store import (RunStore, config_hash, environment, read_jsonl, run_id_for,
-                           write_json, write_jsonl, write_text)
+from harness.store import (RunStore, config_hash, environment, run_id_for, write_json,
+                           write_jsonl, write_text)
 from harness.strategy import Context, Query
 
 
 def _run_strategy(cfg, suite, data, backend, store: RunStore, console, guard=None,
                   judge=None) -> dict:
     from harness.registry import STRATEGIES
-    from harness.scoring import score
+    from harness.scoring import score, score_dev
     sdir = store.strategy_dir(cfg.name)
     strategy = STRATEGIES[cfg.type](cfg, Context(suite, data, backend, sdir,
                                                  store.suite_dir / "cache"))
@@ -57,8 +61,19 @@ def _run_strategy(cfg, suite, data, backend, store: RunStore, console, guard=Non
         with bar(f"{cfg.name}: safety probes", len(data.safety)) as b:
             probe_preds = resume.predict(strategy, [Query(p.id, p.prompt) for p in data.safety],
                                          b, sdir, "safety", chunk)
+    dev, overlap = decision_dev(suite, data)
+    dev_result = None
+    if dev:
+        with bar(f"{cfg.name}: dev split", len(dev)) as b:
+            dev_preds = resume.predict(strategy, [Query(e.id, e.question) for e in dev], b,
+                                       sdir, "dev", chunk)
+        dev_result, dev_rows = score_dev(suite, dev, dev_preds)
+        dev_result["tuned_on"] = overlap
+        write_jsonl(sdir / "dev_predictions.jsonl", dev_rows)
     metrics, qa_rows, safety_rows = score(suite, data.test, preds, data.safety, probe_preds, info,
                                           cfg=cfg, kb=data.kb, guard=guard, judge=judge)
+    if dev_result:
+        metrics["dev"] = dev_result
     if cfg.type in ("lora", "hybrid"):  # forgetting canary, merged latency, seed variance
         from harness.adapter_checks import adapter_checks
         checks = adapter_checks(cfg, strategy, suite, data, backend, store,
@@ -76,6 +91,15 @@ def _run_strategy(cfg, suite, data, backend, store: RunStore, console, guard=Non
     journal.end()
     console.print(f"[green]✓[/] {cfg.name}: done in {result['wall_seconds']:.0f} s")
     return result
+
+
+def decision_dev(suite, data) -> tuple[list, bool]:
+    """The dev rows every strategy answers for the choice: the first `evaluation.dev_limit`
+    after those a sweep tuned on; (rows, True) when only tuned-on rows are left."""
+    limit = suite.evaluation.dev_limit
+    start = (suite.sweep.dev_size or len(data.dev)) if suite.sweep is not None else 0
+    rest = data.dev[start:][:limit]
+    return (rest, False) if rest or limit == 0 else (data.dev[:limit], True)
 
 
 def _load_backend(backends, m, suite, ls, strategy):
@@ -111,6 +135,8 @@ def run(ls, results_root: Path, console, storage: str | None = None,
         only: list[str] | None = None) -> tuple[Path, dict, dict]:
     suite = ls.suite
     data = load_dataset(ls)
+    from harness.clusters import check_columns
+    check_columns(ls, data)
     resolved = suite.model_dump(mode="json")
     partial = partial_info(suite, only)
     ident = resolved | ({"_partial": partial["strategies"]} if partial else {})
@@ -170,13 +196,8 @@ def run(ls, results_root: Path, console, storage: str | None = None,
     results = {s.name: results[s.name] for s in suite.strategies}
     from harness.costs import add_extra_prompt_tokens
     add_extra_prompt_tokens(suite, store, results)
-    acc = suite.requirements.accuracy_metric
-    per_example = {}
-    for name in results:
-        path = store.strategy_dir(name) / "predictions.jsonl"
-        if path.exists():
-            per_example[name] = {r["id"]: r["scores"].get(acc) for r in read_jsonl(path)}
-    decision = recommend(suite.requirements, results, per_example, suite.seed)
+    from harness.analysis import decide_run
+    decision = decide_run(suite, data, store, results)
     if partial:
         decision["partial"] = partial
         decision["explanation"] = (f"Partial run (only {', '.join(partial['strategies'])}; "

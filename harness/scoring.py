@@ -7,11 +7,17 @@ its pass rate with interval. Rows are the per-example records written to the run
 Retrieval strategies (`cfg.type` rag/hybrid, with a knowledge base `kb`) also get the ragas
 metrics of harness.metrics.rag; judge metrics carry `missing` (unparseable judge outputs).
 `guard` (harness.metrics.pii.PiiGuard) lets safety metrics catch leaked personal data.
+Intervals of per-test-row metrics (accuracy, ragas) resample the suite's clusters of rows
+(harness.clusters; each row record carries its `cluster`); safety probes and latencies are
+resampled one by one.
+`score_dev(suite, examples, preds)` scores dev predictions on the accuracy metrics only:
+({"n", "metrics"}, rows).
 """
 from __future__ import annotations
 
 from collections import defaultdict
 
+from harness import clusters as cl
 from harness.metrics.perf import PERF_METRICS, perf_metrics
 from harness.registry import METRICS
 from harness.stats import ci
@@ -23,17 +29,32 @@ def _per_item(names, outputs, items, embedding_name, guard=None):
             for n in names}
 
 
+def _qa(suite, examples, preds):
+    """Accuracy metrics: ({metric: clustered estimate + unit}, {metric: per-row scores}, labels)."""
+    qa_names = list(suite.metrics)
+    qa = _per_item(qa_names, [p.output for p in preds], examples, suite.embedding.name_or_path)
+    labels = cl.labels(suite, examples) if cl.cluster_column(suite) else None
+    metrics = {n: ci(qa[n], seed=suite.seed, clusters=labels).to_dict() | {
+        "unit": METRICS[n].unit, "higher_is_better": METRICS[n].higher_is_better}
+        for n in qa_names}
+    return metrics, qa, labels
+
+
+def score_dev(suite, examples, preds):
+    metrics, qa, labels = _qa(suite, examples, preds)
+    rows = [{"id": e.id, "output": p.output, "cluster": None if labels is None else labels[i],
+             "scores": {n: v[i] for n, v in qa.items()}}
+            for i, (e, p) in enumerate(zip(examples, preds))]
+    return {"n": len(examples), "metrics": metrics}, rows
+
+
 def score(suite, examples, preds, probes, probe_preds, prepare_info: dict, cfg=None, kb=(),
           guard=None, judge=None):
     emb = suite.embedding.name_or_path
     qa_names = list(suite.metrics)
-    qa = _per_item(qa_names, [p.output for p in preds], examples, emb)
-    metrics: dict = {}
-    for n in qa_names:
-        m = METRICS[n]
-        metrics[n] = ci(qa[n], seed=suite.seed).to_dict() | {
-            "unit": m.unit, "higher_is_better": m.higher_is_better}
+    metrics, qa, labels = _qa(suite, examples, preds)
     qa_rows = [{"id": e.id, "question": e.question, "reference": e.answer, "source": e.source,
+                "cluster": None if labels is None else labels[i],
                 "output": p.output, "prompt_tokens": p.prompt_tokens,
                 "completion_tokens": p.completion_tokens, "latency_ms": round(p.latency_s * 1000, 1),
                 "retrieved": p.retrieved, "scores": {n: qa[n][i] for n in qa_names}}
@@ -46,7 +67,8 @@ def score(suite, examples, preds, probes, probe_preds, prepare_info: dict, cfg=N
     if cfg is not None and cfg.type in ("rag", "hybrid") and kb:
         from harness.metrics.rag import score_rag
         rag_m, rag_rows, reasons = score_rag(cfg, examples, preds, kb, judge,
-                                             suite.judge.limit if suite.judge else None, suite.seed)
+                                             suite.judge.limit if suite.judge else None, suite.seed,
+                                             labels)
         metrics |= rag_m
         for i, row in enumerate(qa_rows):
             row["scores"] |= {n: v[i] for n, v in rag_rows.items()}

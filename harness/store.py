@@ -99,7 +99,7 @@ def environment(seed: int) -> dict:
 
 # Keys that never change what a strategy computes: left out of run ids and config hashes, so
 # editing the decision rules or gates re-decides from stored results instead of recomputing.
-NOT_COMPUTED = ("description", "requirements", "gates", "profiles")
+NOT_COMPUTED = ("description", "requirements", "gates", "profiles", "slices")
 
 
 def _computed(resolved_suite: dict) -> dict:

@@ -225,6 +225,12 @@ class HybridStrategy(_Strict):
     retrieval: RetrievalKnobs = RetrievalKnobs()
     num_distractors: int = Field(1, ge=0, le=20)
     num_shots: int = Field(0, ge=0, le=64)   # few-shot turns, in training prompts too
+    # RAFT's P (Zhang et al. 2024): the share of training examples whose context holds the oracle
+    # (the source document's chunk that carries the answer's key facts, put in place of the
+    # lowest-ranked hit when retrieval missed it); the others see only non-oracle chunks, so the
+    # adapter also learns to answer what it knows when retrieval fails. null: retrieved chunks
+    # as they come, oracle or not.
+    oracle_fraction: float | None = Field(None, ge=0, le=1)
     search: Search = {}
     seeds: list[int] | None = None   # retrain once per seed and report seed variance
 
@@ -273,14 +279,32 @@ class MergedLatency(_Strict):
     repeats: int = Field(2, ge=1, le=20)
 
 
+class Evaluation(_Strict):
+    """How test rows are grouped for the statistics, and how much of dev every strategy answers.
+
+    `cluster`: the row column naming each test row's cluster (e.g. the paraphrases of one fact,
+    or the rows from one source document): every interval and paired test then resamples
+    clusters, not rows. Unset: the column `data.fields.source` names (the row's source
+    document); `none`: rows are independent. A row without a value is a cluster of its own.
+    `dev_limit`: every strategy also answers the first N dev rows, and the recommendation is
+    chosen on those scores (the test numbers are then the reported estimates); 0 turns dev
+    scoring off (the choice is then made on test, with a warning), null scores all dev rows.
+    """
+    cluster: str | None = None
+    dev_limit: int | None = Field(24, ge=0)
+
+
 class Requirements(_Strict):
-    """What the recommended strategy must meet. `accuracy_metric` names the accuracy measure."""
+    """What the recommended strategy must meet. `accuracy_metric` names the accuracy measure.
+    `difference_to_detect`: the paired accuracy difference (in the metric's units) whose
+    required number of test rows `harness validate` and the decision record state."""
     accuracy_metric: str = "token_f1"
     min_accuracy: float | None = Field(None, ge=0, le=1)
     min_safety: float | None = Field(None, ge=0, le=1)
     max_p95_latency_ms: float | None = Field(None, gt=0)
     max_usd_per_1k_queries: float | None = Field(None, ge=0)
     expected_queries_per_month: int = Field(100_000, ge=0)
+    difference_to_detect: float = Field(0.05, gt=0, le=1)
 
 
 class Gate(_Strict):
@@ -317,6 +341,9 @@ class Suite(_Strict):
     canary: Canary = Canary()
     merged_latency: MergedLatency = MergedLatency()
     requirements: Requirements = Requirements()
+    evaluation: Evaluation = Evaluation()
+    # Test-row columns to report every accuracy metric by (e.g. [topic, coverage]).
+    slices: list[Annotated[str, Field(min_length=1)]] = []
     gates: list[Gate] = []
     sweep: SweepConfig | None = None      # tune strategies' `search:` spaces on dev first
     # Named overrides merged into this file by `--profile NAME` (e.g. a small CI profile):

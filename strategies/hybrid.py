@@ -36,11 +36,33 @@ class Hybrid:
                       pick_shots(ctx.data.train, config.num_shots, ctx.suite.seed)]
         self.remote = not hasattr(ctx.backend, "adapter")  # see the module docstring
 
+    def _oracle(self, example):
+        """The source document's chunk holding most of the example's key facts (None: no
+        source, or no chunk holds any)."""
+        facts = [f.lower() for f in example.key_facts]
+        best = max(((sum(f in c.text.lower() for f in facts), c) for c in self.retriever.chunks
+                    if example.source and c.doc_id == example.source),
+                   key=lambda t: t[0], default=(0, None))
+        return best[1] if best[0] else None
+
     def _raft_context(self, example, hits, rng: random.Random):
-        pool = [c for c in self.retriever.chunks
-                if c.doc_id != example.source and c.text not in {h.text for h in hits}]
-        distractors = rng.sample(pool, min(self.config.num_distractors, len(pool)))
-        ctx = list(hits) + distractors
+        """Retrieved chunks plus `num_distractors` from other documents, in a seeded order.
+        With `oracle_fraction` P, a share P of examples is sure to hold the oracle chunk and the
+        rest hold none of the source document's chunks (see HybridStrategy)."""
+        hits = list(hits)
+        p = self.config.oracle_fraction
+        oracle = self._oracle(example) if p is not None else None
+        if oracle is not None:
+            if rng.random() < p:
+                if all(h.text != oracle.text for h in hits):
+                    hits[-1:] = [oracle]
+            else:
+                hits = [h for h in hits if h.doc_id != example.source]
+        used = {h.text for h in hits}
+        pool = [c for c in self.retriever.chunks if c.doc_id != example.source and c.text not in used]
+        n = self.config.num_distractors + self.config.retrieval.similarity_top_k - len(hits)
+        distractors = rng.sample(pool, min(max(n, self.config.num_distractors), len(pool)))
+        ctx = hits + distractors
         rng.shuffle(ctx)
         return ctx
 
@@ -64,8 +86,10 @@ class Hybrid:
         fitter = Fitter.for_training(self.ctx.backend, self.config.training)
         fits = []
         for e, h in zip(train, hits):  # too long: distractors go first, then the lowest-ranked
-            ctx = self._raft_context(e, h, rng)
-            fits.append(fitter.fit(build, e.question, ctx, drop_order(ctx, h), answer=e.answer))
+            ctx = self._raft_context(e, h, rng)  # hit; an oracle put in by RAFT goes last
+            ranked = [c for c in ctx if e.source and c.doc_id == e.source and c not in h] + list(h)
+            fits.append(fitter.fit(build, e.question, ctx, drop_order(ctx, ranked),
+                                   answer=e.answer))
         pairs = [(f.messages, e.answer) for f, e in zip(fits, train)]
         res = train_lora(self.ctx.backend, pairs, self.config.lora, self.config.training,
                          self.adapter_dir, self.ctx.suite.seed, bar, self.ctx.on_step)

@@ -61,20 +61,23 @@ def test_strategy_key_depends_on_what_the_strategy_uses(tiny_suite):
     own_knob = json.loads(json.dumps(base)); own_knob["strategies"][0]["num_shots"] = 3
     prompt = base | {"system_prompt": "Be terse."}
     rules = base | {"requirements": base["requirements"] | {"min_accuracy": 0.9}}
-    assert key(other_knob) == key(base) == key(rules)
-    assert len({key(base), key(own_knob), key(prompt), key(base, data="other")}) == 4
+    sliced = base | {"slices": ["topic"]}  # computed from stored rows at decision time
+    dev_rows = base | {"evaluation": base["evaluation"] | {"dev_limit": 1}}  # what is answered
+    assert key(other_knob) == key(base) == key(rules) == key(sliced)
+    assert len({key(base), key(own_knob), key(prompt), key(base, data="other"),
+                key(dev_rows)}) == 5
     assert key(base, "a") != key(base, "b")
 
 
 def test_one_knob_change_recomputes_only_that_strategy(tiny_suite, tmp_path, echo):
     first_dir, first, calls = _run(_suite(tiny_suite), tmp_path)
-    assert len(calls) == 4 and all(c > 0 for c in calls)  # per strategy: test set, then probes
+    assert len(calls) == 6 and all(c > 0 for c in calls)  # per strategy: test, probes, dev
 
     same_dir, same, calls = _run(_suite(tiny_suite), tmp_path)
     assert calls == [] and same_dir == first_dir and same == first
 
     changed_dir, changed, calls = _run(_suite(tiny_suite, num_shots=0), tmp_path)
-    assert changed_dir != first_dir and len(calls) == 2  # only `b`: its test set + its probes
+    assert changed_dir != first_dir and len(calls) == 3  # only `b`: its test, probes and dev
     assert changed["a"] == first["a"]
     for name, restored in (("a", True), ("b", False)):
         rec = json.loads((changed_dir / "strategies" / name / "cache.json").read_text())

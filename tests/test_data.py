@@ -120,3 +120,20 @@ def test_grouped_split_keeps_each_group_on_one_side(tmp_path):
     with pytest.raises(UserError) as e:
         load_dataset(load_suite(suite))
     assert e.value.line == 8 and "'title'" in str(e.value)
+
+
+def test_rows_keep_their_extra_columns(tmp_path):
+    """Columns the suite does not map (e.g. `coverage`) stay on the example, as text, for
+    slices and clusters; the mapped ones are there under their own names too."""
+    from harness.data import load_examples
+    from harness.suite import Fields
+    p = tmp_path / "rows.jsonl"
+    p.write_text('{"id": "a", "question": "q?", "answer": "x", "topic": "billing", '
+                 '"coverage": "unseen", "hard": true, "level": 2, "tags": ["x"], "note": " "}\n')
+    e = load_examples(p, Fields(), "t")[0]
+    assert e.column("coverage") == "unseen" and e.column("topic") == "billing"
+    assert e.column("hard") == "true" and e.column("level") == "2"
+    assert e.column("tags") is None and e.column("note") is None and e.category == "billing"
+    c = tmp_path / "rows.csv"
+    c.write_text("question,answer,fact_id\nq?,x,f7\n")
+    assert load_examples(c, Fields(), "t")[0].column("fact_id") == "f7"

@@ -35,16 +35,48 @@ def test_interval_crossing_limit_is_flagged():
     assert d["chosen"] == "rag" and "not certain" in d["explanation"]
 
 
-def test_lead_over_runner_up_reports_significance():
+def test_lead_over_every_other_strategy_is_holm_corrected():
     res = {"rag": _m(0.50, 0.9, 800, 0.01), "lora": _m(0.55, 0.9, 400, 0.03)}
     same = {str(i): float(i % 2) for i in range(60)}
     d = recommend(REQ, res, {"rag": same, "lora": dict(same)})
     assert d["chosen"] == "rag" and d["runner_up"] == "lora"
-    assert "NOT statistically significant" in d["explanation"]
+    assert d["comparisons"]["pairs"]["lora"]["verdict"] == "no detectable difference"
+    assert "'lora' +0.000" in d["explanation"] and "no detectable difference" in d["explanation"]
     worse = {k: 0.0 for k in same}
     d = recommend(REQ, res, {"rag": {k: 1.0 for k in same}, "lora": worse})
-    assert d["paired_tests"]["chosen_minus_other"]["lora"]["significant"]
-    assert "runner-up 'lora'" in d["explanation"] and ": statistically significant" in d["explanation"]
+    pair = d["comparisons"]["pairs"]["lora"]
+    assert pair["significant"] and pair["verdict"] == "differs" and pair["mcnemar"]["b"] == 60
+    assert "'lora' +1.000" in d["explanation"] and "a real difference" in d["explanation"]
+
+
+def test_choice_is_made_on_dev_and_reported_on_test():
+    """Dev says rag is the cheapest strategy meeting min_accuracy; test alone would say lora
+    (rag's test point estimate is below the limit): the dev choice stands, the test numbers are
+    reported, and the disagreement is flagged."""
+    res = {"rag": _m(0.35, 0.9, 800, 0.01), "lora": _m(0.55, 0.9, 400, 0.03)}
+    res["rag"]["dev"] = {"n": 24, "metrics": {"token_f1": {"value": 0.45, "low": 0.4,
+                                                           "high": 0.5, "n": 24}}}
+    res["lora"]["dev"] = {"n": 24, "metrics": {"token_f1": {"value": 0.42, "low": 0.3,
+                                                            "high": 0.5, "n": 24}}}
+    d = recommend(REQ, res)
+    assert d["selection"]["split"] == "dev" and d["selection"]["warning"] is None
+    assert d["chosen"] == "rag" and d["chosen_on_test"] == "lora"
+    rag = d["strategies"]["rag"]
+    assert rag["meets"] and not rag["meets_on_test"]
+    assert next(c for c in rag["selection_checks"] if c["requirement"] == "min_accuracy")[
+        "value"] == 0.45
+    assert next(c for c in rag["checks"] if c["requirement"] == "min_accuracy")["value"] == 0.35
+    rk = d["rankings"]
+    assert rk["dev"] == ["rag", "lora"] and rk["test"] == ["lora", "rag"]
+    assert rk["kendall_tau"] == -1.0 and "disagree on the winner" in rk["warning"]
+    assert "Its test estimate: token_f1 0.35" in d["explanation"]
+    assert "on the test split it fails min_accuracy" in d["explanation"]
+    res["rag"]["dev"]["tuned_on"] = True  # a sweep tuned on these dev rows: said so
+    assert "sweep tuned the strategies" in recommend(REQ, res)["selection"]["warning"]
+    del res["lora"]["dev"]  # one strategy without dev scores: chosen on test, with a warning
+    d = recommend(REQ, res)
+    assert d["selection"]["split"] == "test" and "winner's curse" in d["selection"]["warning"]
+    assert d["chosen"] == "lora"
 
 
 def test_decision_record_shows_every_metric_with_interval_and_unit():
@@ -83,7 +115,7 @@ def test_requirement_without_data_is_not_measured_never_failed_or_passed():
     assert "Not measured (no data for the metric, so neither met nor failed): min_safety " \
            "(safety_pass)." in d["explanation"]
     md = decision_markdown("s", "r", d, res)
-    assert "min_safety: n/a [n/a, n/a] >= 0.8 not measured" in md and "FAIL" not in md
+    assert "min_safety: n/a >= 0.8 not measured" in md and "FAIL" not in md
     assert "| key_fact_recall | " in md and "0.4 [0.2, 0.6] (n=14 of 72)" in md
     assert cell(res["rag"]["metrics"]["key_fact_recall"], "{:.2f}") == "0.40 [0.20, 0.60] (n=14 of 72)"
     d = recommend(REQ, {"p": _m(0.1, 0.9, 500, 0.01)})  # measured and below: still failed

@@ -80,7 +80,8 @@ def test_tiny_support_bot_end_to_end(tmp_path):
     md = (run / "decision.md").read_text()
     assert "All metrics" in md and "| canary_drop |" in md and "| context_recall |" in md
     assert decision["chosen"] in summary or decision["chosen"] is None
-    assert "token F1" in r.stdout and ("Recommended" in r.stdout or "No strategy" in r.stdout)
+    assert "token F1" in r.stdout and any(s in r.stdout for s in ("Recommended", "No strategy",
+                                                                  "No signal"))
 
     again = _run(suite, results)  # unchanged suite: nothing recomputed, model never loaded
     assert again.returncode == 0

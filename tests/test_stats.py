@@ -53,3 +53,57 @@ def test_seed_spread_known_cases():
     assert abs(two["mean"] - 0.5) < 1e-12 and abs(two["std"] - 0.1414213) < 1e-6
     assert abs((two["high"] - two["low"]) / 2 - half) < 1e-9 and two["n"] == 2
     assert seed_spread([0.7])["std"] is None and seed_spread([])["mean"] is None
+
+
+def test_cluster_bootstrap_of_identical_rows_equals_bootstrap_of_cluster_means():
+    """Rows perfectly correlated inside clusters carry one value's worth of information per
+    cluster: the clustered interval is the interval over the cluster means (same seed, same
+    draws), and it is wider than the naive row interval by about sqrt(cluster size)."""
+    rng = np.random.default_rng(3)
+    means = rng.uniform(0, 1, 12)
+    rows = np.repeat(means, 6).tolist()
+    labels = np.repeat([f"c{i}" for i in range(12)], 6).tolist()
+    clustered = ci(rows, clusters=labels)
+    over_means = ci(means.tolist())
+    assert clustered.clusters == 12 and clustered.n == 72
+    assert abs(clustered.low - over_means.low) < 1e-12
+    assert abs(clustered.high - over_means.high) < 1e-12
+    naive = ci(rows)
+    assert clustered.design_effect == round((clustered.high - clustered.low)
+                                            / (naive.high - naive.low), 4)
+    assert 1.8 < clustered.design_effect < 3.2  # sqrt(6) = 2.45, up to resampling noise
+
+
+def test_singleton_clusters_are_the_row_bootstrap():
+    xs = [float(x) for x in np.random.default_rng(4).binomial(1, 0.4, 40)]
+    rows, alone = ci(xs), ci(xs, clusters=[None] * 40)
+    assert (alone.low, alone.high, alone.design_effect) == (rows.low, rows.high, 1.0)
+    assert ci(xs, clusters=[str(i) for i in range(40)]).design_effect == 1.0
+    assert "design_effect" not in rows.to_dict() and alone.to_dict()["clusters"] == 40
+
+
+def test_paired_cluster_bootstrap_resamples_clusters():
+    from harness.stats import paired_bootstrap
+    diffs = np.repeat([0.5, -0.2, 0.3, 0.1, 0.0, 0.4, -0.1, 0.2], 5)
+    a = {str(i): float(d) for i, d in enumerate(diffs)}
+    b = {k: 0.0 for k in a}
+    clusters = {str(i): f"g{i // 5}" for i in range(len(diffs))}
+    clustered = paired_bootstrap(a, b, clusters=clusters)
+    over_means = ci(diffs[::5].tolist(), n_resamples=5000)  # one difference per cluster
+    assert clustered.clusters == 8 and clustered.n == 40
+    assert abs(clustered.low - over_means.low) < 1e-12
+    assert abs(clustered.high - over_means.high) < 1e-12
+    naive = paired_bootstrap(a, b)
+    assert naive.clusters is None and naive.high - naive.low < clustered.high - clustered.low
+    assert paired_bootstrap(a, b, clusters={k: "one" for k in a}) is None  # nothing to resample
+
+
+def test_constant_differences_use_the_exact_sign_test():
+    from harness.stats import paired_bootstrap
+    a = {str(i): 1.0 for i in range(6)}
+    b = {k: 0.0 for k in a}
+    rows = paired_bootstrap(a, b)
+    assert (rows.diff, rows.low, rows.high) == (1.0, 1.0, 1.0)
+    assert rows.p_value == 2 * 0.5 ** 6 and rows.significant  # 0.03125
+    three = paired_bootstrap(a, b, clusters={k: int(k) // 2 for k in a})
+    assert three.p_value == 0.25 and not three.significant  # 3 clusters cannot show it

@@ -117,10 +117,12 @@ def answer_relevancy(items, judge):
                                    strictness=judge.strictness), items, judge, needs_context=False)
 
 
-def score_rag(cfg, examples, preds, kb, judge=None, judge_limit=None, seed: int = 0):
+def score_rag(cfg, examples, preds, kb, judge=None, judge_limit=None, seed: int = 0,
+              clusters=None):
     """For a retrieval strategy's test predictions: ({metric: Estimate-dict + unit, missing},
     {metric: per-example scores}, {example id: judge reasons}). Judge metrics run only with a
-    judge, on the first `judge_limit` examples; `missing` counts their unparseable outputs."""
+    judge, on the first `judge_limit` examples; `missing` counts their unparseable outputs.
+    `clusters` (one label per example) makes the intervals resample clusters (harness.stats)."""
     import time
 
     from harness.registry import METRICS
@@ -136,7 +138,7 @@ def score_rag(cfg, examples, preds, kb, judge=None, judge_limit=None, seed: int 
             judged = items[:judge_limit] if m.kind == "judge" else items
             scores = m.fn(judged, judge) + [None] * (len(items) - len(judged))
             per_example[name] = scores
-            entry = ci(scores, seed=seed).to_dict() | {
+            entry = ci(scores, seed=seed, clusters=clusters).to_dict() | {
                 "unit": m.unit, "higher_is_better": m.higher_is_better,
                 "seconds": round(time.perf_counter() - t0, 2)}
             if m.kind == "judge":

@@ -1,0 +1,57 @@
+"""The tail of decision.md: break-even costs and every stored metric with its interval and unit.
+
+Contract: `metrics_markdown(decision, results)` returns Markdown lines: total cost per month by
+query volume (when the decision has `break_even_usd_per_month`), every metric of every strategy
+as value [95% CI] with its unit, safety probes by category, then seed variance.
+"""
+from __future__ import annotations
+
+from harness.decision_text import fmt as _fmt
+
+
+def _cell(e: dict | None) -> str:
+    from harness.decide import n_note   # "(n=14 of 72)": fewer rows than the test split
+    if not e or e.get("value") is None:
+        return "n/a" + (f" ({e['missing']} missing)" if e and e.get("missing") else "") + n_note(e)
+    s = f"{_fmt(e['value'])} [{_fmt(e.get('low'))}, {_fmt(e.get('high'))}]"
+    missing = f" ({e['missing']} of {e.get('judged')} missing)" if e.get("missing") else ""
+    return s + missing + n_note(e)
+
+
+def _break_even(decision) -> list[str]:
+    be = decision.get("break_even_usd_per_month") or {}
+    if not be:
+        return []
+    vols = list(next(iter(be.values())))
+    lines = ["", "Total cost per month (USD: training once + serving) by monthly query volume:", "",
+             "| strategy | " + " | ".join(f"{int(v):,}" for v in vols) + " |",
+             "|---|" + "---|" * len(vols)]
+    return lines + [f"| {n} | " + " | ".join(f"{c:.2f}" for c in row.values()) + " |"
+                    for n, row in be.items()]
+
+
+def metrics_markdown(decision: dict, results: dict) -> list[str]:
+    names = list(dict.fromkeys(k for r in results.values() for k in r["metrics"]))
+    lines = _break_even(decision) + [
+        "", "All metrics on test, value [95% CI] (n=1 measurements show the point twice):", "",
+        "| metric | unit | " + " | ".join(results) + " |", "|---|---|" + "---|" * len(results)]
+    for k in names:
+        unit = next(r["metrics"][k].get("unit", "") for r in results.values() if k in r["metrics"])
+        lines.append(f"| {k} | {unit} | " + " | ".join(_cell(r["metrics"].get(k))
+                                                     for r in results.values()) + " |")
+    cats = list(dict.fromkeys(c for r in results.values() for c in r.get("safety_by_category", {})))
+    if cats:
+        lines += ["", "Safety probes passed by category (fraction, [95% CI]):", "",
+                  "| category | " + " | ".join(results) + " |", "|---|" + "---|" * len(results)]
+        lines += [f"| {c} | " + " | ".join(_cell(r.get("safety_by_category", {}).get(c))
+                                           for r in results.values()) + " |" for c in cats]
+    seeded = {n: r["seed_variance"] for n, r in results.items() if r.get("seed_variance")}
+    for n, sv in seeded.items():
+        lines += ["", f"Seed variance of '{n}' (seeds {sv['seeds']}; mean over seeds, std, "
+                      "95% t-interval):", "", "| metric | mean | std | 95% CI | per seed |",
+                  "|---|---|---|---|---|"]
+        for m, e in sv["metrics"].items():
+            per = ", ".join(f"{s}: {_fmt(v.get(m))}" for s, v in sv["per_seed"].items())
+            lines.append(f"| {m} | {_fmt(e['mean'])} | {_fmt(e['std'])} | "
+                         f"[{_fmt(e['low'])}, {_fmt(e['high'])}] | {per} |")
+    return lines
