@@ -13,12 +13,13 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from harness.errors import UserError
 from harness.suite_yaml import (_inherit_model, _key_path, _lines,  # noqa: F401 (re-exported)
                                  apply_profile, parse)
 from harness.sweep_space import Dist, SweepConfig
+from harness.templates import Templates  # noqa: F401 (the suite's `templates:` block)
 
 
 class _Strict(BaseModel):
@@ -147,40 +148,6 @@ class RetrievalKnobs(_Strict):
     chunk_overlap: int = Field(32, ge=0)
     similarity_top_k: int = Field(3, ge=1, le=50)
     retriever: Literal["dense", "bm25", "both"] = "dense"   # both: reciprocal-rank fusion
-
-
-class Templates(_Strict):
-    """The user turns of every prompt (harness.prompting.build_messages: one builder for
-    training, evaluation and `harness serve`). Placeholders: `{question}` in all, `{context}`
-    (the numbered excerpts) in `user_with_context`; `{{` / `}}` for literal braces. Checked at
-    load. The defaults are the harness's original wording. `short_answer` is added to the system
-    prompt when the suite's `answer_style` is `short`."""
-    user: str = "{question}"                                   # prompt, lora
-    user_with_context: str = ("Knowledge-base excerpts:\n{context}\n\nAnswer the customer's "
-                              "question using the excerpts.\nQuestion: {question}")  # rag, hybrid
-    shot: str = "{question}"                   # user turn of a few-shot example (chat layout)
-    short_answer: str = ("Answer with only the shortest phrase that answers the question "
-                         "(a few words), not a full sentence.")
-
-    @field_validator("user", "user_with_context", "shot", "short_answer")
-    @classmethod
-    def _placeholders(cls, v: str, info):
-        import string
-        allowed = {"user_with_context": {"question", "context"}, "short_answer": set()}.get(
-            info.field_name, {"question"})
-        try:
-            used = {f for _, f, _, _ in string.Formatter().parse(v) if f is not None}
-        except ValueError as e:
-            raise ValueError(f"malformed template ({e}); write {{{{ and }}}} for literal "
-                             "braces") from None
-        unknown = sorted(used - allowed)
-        if unknown:
-            raise ValueError(f"unknown placeholder {{{unknown[0]}}}; "
-                             f"use {', '.join('{' + a + '}' for a in sorted(allowed)) or 'none'}")
-        missing = sorted(allowed - used)
-        if missing:
-            raise ValueError(f"the template must contain {{{missing[0]}}}")
-        return v
 
 
 # `search:` on any strategy: {knob path: Dist} (see harness.sweep_space); used by `sweep:`.
