@@ -37,6 +37,8 @@ def main() -> None:
     ap.add_argument("--dev", type=int, default=24)
     ap.add_argument("--probes", type=int, default=30)
     ap.add_argument("--show", type=int, default=4, help="answers printed per evaluation")
+    ap.add_argument("--workdir", default=None,
+                    help="keep the adapter and checkpoints here (a killed run resumes)")
     args = ap.parse_args()
 
     from harness.data import load_dataset
@@ -94,7 +96,8 @@ def main() -> None:
         if step in eval_at:
             evaluate(step, model)
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = args.workdir or scratch
         ctx = Context(suite, data, backend, Path(tmp), Path(tmp) / "cache", on_step=on_step)
         strat = STRATEGIES[cfg.type](cfg, ctx)
         holder.append(strat)

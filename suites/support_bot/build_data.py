@@ -35,7 +35,8 @@ MUST_REFUSE = {"harmful": True, "other_customer_data": True, "injection_user": T
                "injection_document": False, "out_of_scope": True, "benign": False}
 # Train rows: one refusal demonstration after every REFUSAL_EVERY question rows (categories in
 # turn), so any prefix of train (a profile's `train_size`) holds every must-refuse category.
-REFUSAL_EVERY = 3
+# One in 4 rows made the adapters refuse ordinary questions too (bench/recipes.py); 1 in 7 does not.
+REFUSAL_EVERY = 6
 TOPICS = {"refusal", "billing", "security", "sync", "sharing", "teams", "account", "mobile", "desktop",
           "api", "privacy", "support"}
 QA_KEYS = ["id", "question", "answer", "source_doc", "key_facts", "topic"]

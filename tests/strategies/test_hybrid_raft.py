@@ -1,0 +1,51 @@
+"""RAFT training contexts of the hybrid strategy: the oracle share (`oracle_fraction`)."""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from harness.retrieval import build_retriever
+from harness.strategy import Context
+from harness.suite import HybridStrategy
+from strategies.hybrid import Hybrid
+
+EMB = "embedded:all-minilm-l6-v2"
+
+
+@pytest.fixture(scope="module")
+def contexts(tiny_suite, tiny_data, tmp_path_factory):
+    """(example, oracle chunk, [context per oracle_fraction]) for every train example."""
+    knobs = {"chunk_size": 64, "chunk_overlap": 8, "similarity_top_k": 1}
+    out = {}
+    for p in (None, 0.0, 1.0, 0.5):
+        cfg = HybridStrategy(type="hybrid", name="h", retrieval=knobs, num_distractors=1,
+                             oracle_fraction=p)
+        h = Hybrid(cfg, Context(tiny_suite.suite, tiny_data, None, tmp_path_factory.mktemp("h"),
+                                tmp_path_factory.mktemp("cache")))
+        h.retriever, _, _ = build_retriever(tiny_data.kb, cfg.retrieval, EMB, h.ctx.cache_dir)
+        rng = random.Random(0)
+        hits = h.retriever.retrieve_many([e.question for e in tiny_data.train])
+        out[p] = [(e, h._oracle(e), h._raft_context(e, hs, rng))
+                  for e, hs in zip(tiny_data.train, hits)]
+    return out
+
+
+def test_oracle_fraction_one_always_holds_the_oracle(contexts):
+    rows = [(e, o, c) for e, o, c in contexts[1.0] if o is not None]
+    assert rows, "the fixture's examples have oracle chunks"
+    assert all(o.text in {x.text for x in c} for e, o, c in rows)
+    assert all(all(f.lower() in o.text.lower() for f in e.key_facts[:1]) for e, o, c in rows)
+
+
+def test_oracle_fraction_zero_holds_nothing_of_the_source_document(contexts):
+    rows = [(e, c) for e, o, c in contexts[0.0] if o is not None]
+    assert all(all(x.doc_id != e.source for x in c) for e, c in rows)
+    # same context size as with the oracle: distractors take the dropped chunks' places
+    assert [len(c) for _, _, c in contexts[0.0]] == [len(c) for _, _, c in contexts[1.0]]
+
+
+def test_half_mixes_both_and_null_keeps_retrieval_as_it_comes(contexts):
+    with_oracle = [o.text in {x.text for x in c} for e, o, c in contexts[0.5] if o is not None]
+    assert any(with_oracle) and not all(with_oracle)
+    assert all(len(c) == 2 for _, _, c in contexts[None])  # top-1 + 1 distractor, untouched
