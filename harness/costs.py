@@ -4,8 +4,9 @@ Contract: `add_extra_prompt_tokens(suite, store, results)` adds to each strategy
 `extra_prompt_tokens_vs_prompt`: the mean, per test question, of its prompt tokens minus the
 prompt-engineering strategy's (the first `type: prompt` strategy) on the same question, with a
 paired-bootstrap 95% interval (resampling the test rows' clusters, as stored in each row's
-`cluster`) — the tokens that retrieved context (or anything else) adds to every query. Nothing
-is added when the run has no prompt strategy.
+`cluster`; single rows, said in the unit, when the rows form one cluster) — the tokens that
+retrieved context (or anything else) adds to every query. Nothing is added when the run has no
+prompt strategy.
 """
 from __future__ import annotations
 
@@ -33,7 +34,12 @@ def add_extra_prompt_tokens(suite, store, results: dict) -> None:
             continue
         c = paired_bootstrap(_tokens(store, name), base_tokens, suite.seed,
                              clusters=clusters or None)
+        note = ""
+        if c is None and clusters:  # every row in one cluster: no cluster spread; rows instead
+            c = paired_bootstrap(_tokens(store, name), base_tokens, suite.seed)
+            note = " (rows resampled: the test rows form one cluster)"
         if c is not None:
             res["metrics"]["extra_prompt_tokens_vs_prompt"] = {
                 "value": c.diff, "low": c.low, "high": c.high, "n": c.n,
-                "unit": f"prompt tokens / query, minus '{base}' strategy's", "higher_is_better": False}
+                "unit": f"prompt tokens / query, minus '{base}' strategy's{note}",
+                "higher_is_better": False}
