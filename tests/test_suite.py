@@ -80,20 +80,23 @@ def test_malformed_yaml_gives_line(tmp_path):
     assert e.value.line is not None and "malformed YAML" in str(e.value)
 
 
-@pytest.mark.parametrize("mutation", [
-    ("num_shots: 2", "num_shots: 2, colour: red"),      # unknown key
-    ("max_new_tokens: 24", "max_new_tokens: -3"),       # absurd value
-    ("train: train.jsonl", "train: missing.jsonl"),     # missing file
+@pytest.mark.parametrize("mutation,where", [
+    (("num_shots: 2", "num_shots: 2, colour: red"), "(key 'strategies.0.colour')"),   # unknown key
+    (("max_new_tokens: 24", "max_new_tokens: -3"), "(key 'model.max_new_tokens')"),  # absurd value
+    (("train: train.jsonl", "train: missing.jsonl"), "(key 'data.train')"),          # missing file
 ])
-def test_cli_bad_suite_exits_2_without_traceback(tmp_path, mutation):
-    p = _write(tmp_path, TINY.read_text().replace(*mutation))
+def test_cli_bad_suite_exits_2_without_traceback(tmp_path, mutation, where):
+    text = TINY.read_text().replace(*mutation)
+    p = _write(tmp_path, text)
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if mutation[1] in l)
     r = subprocess.run([sys.executable, "-m", "harness.cli", "run", str(p),
                         "--results", str(tmp_path / "results")],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2, r.stderr
     assert "Traceback" not in r.stderr + r.stdout
-    assert "suite.yaml" in r.stderr or "missing.jsonl" in r.stderr
-    assert not (tmp_path / "results").exists() or not any((tmp_path / "results").rglob("metrics.json"))
+    assert r.stderr.startswith(f"error: {p}:{line} {where}: "), r.stderr  # file, line and key
+    results = tmp_path / "results"  # nothing at all is written: no folder, no file
+    assert not results.exists(), sorted(str(p.relative_to(results)) for p in results.rglob("*"))
 
 
 def test_schema_command_prints_json_schema():
