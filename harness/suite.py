@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from harness.errors import UserError
 from harness.suite_yaml import (_inherit_model, _key_path, _lines,  # noqa: F401 (re-exported)
-                                 apply_profile)
+                                 apply_profile, profile_key)
 from harness.sweep_space import Dist, SweepConfig
 
 
@@ -353,6 +353,7 @@ def load_suite(path: str | Path, profile: str | None = None) -> LoadedSuite:
                         line=mark.line + 1 if mark else None) from None
     if not isinstance(raw, dict):
         raise UserError("a suite must be a YAML mapping (key: value)", file=str(path))
+    source = raw  # unmerged: a fault in a profile's overrides is reported where it is written
     if profile:
         raw = apply_profile(raw, profile, path)
     raw = _inherit_model(raw)
@@ -361,6 +362,7 @@ def load_suite(path: str | Path, profile: str | None = None) -> LoadedSuite:
     except ValidationError as e:
         err = e.errors()[0]
         key = _key_path(err["loc"], raw)
+        key = (profile and key and profile_key(source, profile, key)) or key
         lines = _lines(path)
         line = lines.get(key) or lines.get(key.rsplit(".", 1)[0]) if key else None
         msg = err["msg"]
