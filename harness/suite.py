@@ -327,6 +327,10 @@ class LoadedSuite(BaseModel):
         if not full.exists():
             raise UserError(f"file or folder not found: {full}", file=str(self.path), key=key,
                             line=_lines(self.path).get(key))
+        if full.is_dir() != (key == "data.knowledge_base"):  # the knowledge base is a folder
+            raise UserError(f"{full} is a {'folder' if full.is_dir() else 'file'}; expected a "
+                            f"{'file' if full.is_dir() else 'folder'}", file=str(self.path),
+                            key=key, line=_lines(self.path).get(key))
         return full
 
 
