@@ -106,3 +106,20 @@ def test_schema_command_prints_json_schema():
     schema = json.loads(r.stdout)
     assert schema["additionalProperties"] is False
     assert {"name", "data", "strategies"} <= set(schema["required"])
+
+
+def test_fault_in_a_profile_override_names_the_profile_key_and_line(tmp_path):
+    text = TINY.read_text() + ("profiles:\n  ci:\n    model: {max_new_tokens: -1}\n"
+                               "    strategies:\n      lora:\n        training: {max_stepz: 2}\n")
+    p = _write(tmp_path, text)
+    load_suite(p)  # without the profile the suite is valid
+    lines = text.splitlines()
+    with pytest.raises(UserError) as e:
+        load_suite(p, "ci")
+    assert e.value.key == "profiles.ci.model.max_new_tokens"
+    assert "max_new_tokens: -1" in lines[e.value.line - 1]
+    p.write_text(text.replace("max_new_tokens: -1", "max_new_tokens: 8"))
+    with pytest.raises(UserError) as e:
+        load_suite(p, "ci")
+    assert e.value.key == "profiles.ci.strategies.lora.training.max_stepz"
+    assert "max_stepz" in lines[e.value.line - 1]
