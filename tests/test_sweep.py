@@ -162,11 +162,27 @@ def test_cross_strategy_multi_objective_pareto_front(tmp_path, backend):
                 va, vb = a["values"], b["values"]
                 assert not (vb["token_f1"] >= va["token_f1"] and vb["prompt_tokens"] <= va["prompt_tokens"]
                             and vb != va)
-    for name, c in sweeps["chosen"].items():
-        if c["trial"] is not None:
-            assert rows[c["trial"]]["strategy"] == name
-            assert suite.strategy(name).model_dump(exclude={"search"}) != {} and \
-                suite.strategy(name).search == {}
+    chosen = {n: c for n, c in sweeps["chosen"].items() if c["trial"] is not None}
+    assert chosen
+    for name, c in chosen.items():
+        r = rows[c["trial"]]
+        assert r["strategy"] == name and r["config"] == c["config"] and r["values"] == c["values"]
+        # the best token F1 of the strategy's trials, the fewest prompt tokens among equals
+        mine = [x["values"] for x in rows.values() if x["strategy"] == name and x["values"]]
+        best = max(v["token_f1"] for v in mine)
+        assert c["values"]["token_f1"] == best
+        assert c["values"]["prompt_tokens"] == min(v["prompt_tokens"] for v in mine
+                                                   if v["token_f1"] == best)
+        # the suite that goes on to the test split is the declared one with those knobs set
+        expected = ls.suite.strategy(name).model_dump()
+        for path, value in c["config"].items():
+            *parents, leaf = path.split(".")
+            node = expected
+            for k in parents:
+                node = node[k]
+            node[leaf] = value
+        assert suite.strategy(name).model_dump() == expected | {"search": {}}
+        assert ls.suite.strategy(name).search  # (the declared one had a space to search)
 
 
 @pytest.mark.slow
