@@ -8,7 +8,9 @@ Contract:
   Keys written by the harness: `train_steps` (optimizer steps computed), `train_resumed_from_step`,
   `predictions` (queries answered), `predictions_reused` (answers found stored).
 - `kill_point(name, n)`: when the environment variable HARNESS_TEST_KILL_AT equals `name:n`,
-  the process SIGKILLs itself right there. Tests use it to interrupt a run at an exact point.
+  the process SIGKILLs itself right there; `name:n#k` waits for the k-th time this process
+  reaches `name:n` (e.g. `train_step:1#2`: step 1 of the second training, in a sweep). Tests
+  use it to interrupt a run at an exact point.
 """
 from __future__ import annotations
 
@@ -63,6 +65,12 @@ def _flush() -> None:
     write_json(_current["path"], {"attempts": _current["attempts"]})
 
 
+_reached: dict[str, int] = {}
+
+
 def kill_point(name: str, n: int) -> None:
-    if os.environ.get("HARNESS_TEST_KILL_AT") == f"{name}:{n}":
-        os.kill(os.getpid(), signal.SIGKILL)
+    at, _, nth = os.environ.get("HARNESS_TEST_KILL_AT", "").partition("#")
+    if at == f"{name}:{n}":
+        _reached[at] = _reached.get(at, 0) + 1
+        if _reached[at] == int(nth or 1):
+            os.kill(os.getpid(), signal.SIGKILL)

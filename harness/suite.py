@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from harness.errors import UserError
 from harness.suite_yaml import (_inherit_model, _key_path, _lines,  # noqa: F401 (re-exported)
-                                 apply_profile, parse)
+                                 apply_profile, parse, profile_key)
 from harness.sweep_space import Dist, SweepConfig
 from harness.templates import Templates  # noqa: F401 (the suite's `templates:` block)
 
@@ -344,6 +344,10 @@ class LoadedSuite(BaseModel):
         if not full.exists():
             raise UserError(f"file or folder not found: {full}", file=str(self.path), key=key,
                             line=_lines(self.path).get(key))
+        if full.is_dir() != (key == "data.knowledge_base"):  # the knowledge base is a folder
+            raise UserError(f"{full} is a {'folder' if full.is_dir() else 'file'}; expected a "
+                            f"{'file' if full.is_dir() else 'folder'}", file=str(self.path),
+                            key=key, line=_lines(self.path).get(key))
         return full
 
 
@@ -368,6 +372,7 @@ def load_suite(path: str | Path, profile: str | None = None) -> LoadedSuite:
     raw = parse(text, path)  # size, alias and nesting limits (harness.suite_yaml)
     if not isinstance(raw, dict):
         raise UserError("a suite must be a YAML mapping (key: value)", file=str(path))
+    source = raw  # unmerged: a fault in a profile's overrides is reported where it is written
     if profile:
         raw = apply_profile(raw, profile, path)
     raw = _inherit_model(raw)
@@ -376,6 +381,7 @@ def load_suite(path: str | Path, profile: str | None = None) -> LoadedSuite:
     except ValidationError as e:
         err = e.errors()[0]
         key = _key_path(err["loc"], raw)
+        key = (profile and key and profile_key(source, profile, key)) or key
         lines = _lines(path)
         line = lines.get(key) or lines.get(key.rsplit(".", 1)[0]) if key else None
         msg = err["msg"]

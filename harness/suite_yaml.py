@@ -7,7 +7,7 @@ MAX_BYTES, aliases expanding to more than MAX_NODES values (an alias bomb), an a
 to itself, nesting deeper than MAX_DEPTH — within a fraction of a second, before anything walks
 the expanded tree. `_lines(path)` maps dotted key paths ('strategies.2.lora.r') to 1-based lines
 (empty when the file cannot be parsed); `apply_profile` raises UserError naming the file, key
-and line.
+and line; `profile_key` maps a key of the merged suite back to the profile override that set it.
 """
 from __future__ import annotations
 
@@ -172,6 +172,32 @@ def apply_profile(raw: dict, profile: str, path: Path) -> dict:
                             if isinstance(s, dict) and isinstance(s.get("name"), str) else s
                             for s in raw["strategies"]]
     return merged
+
+
+def profile_key(raw: dict, profile: str, key: str) -> str | None:
+    """Where in `profiles.<profile>` of the unmerged suite `raw` the value at `key` (a key path
+    of the merged suite) was set, or None when it came from the suite itself; errors in a
+    profile's overrides then name the profile's key and line."""
+    profiles = raw.get("profiles")
+    node = profiles.get(profile) if isinstance(profiles, dict) else None
+    parts, out = key.split("."), ["profiles", profile]
+    if parts[:1] == ["strategies"] and len(parts) > 2 and parts[1].isdigit():
+        listed = raw.get("strategies") if isinstance(raw.get("strategies"), list) else []
+        i = int(parts[1])
+        name = listed[i].get("name") if i < len(listed) and isinstance(listed[i], dict) else None
+        over = node.get("strategies") if isinstance(node, dict) else None
+        node = over.get(name) if isinstance(over, dict) and isinstance(name, str) else None
+        parts, out = parts[2:], out + ["strategies", str(name)]
+    if not isinstance(node, dict):
+        return None
+    for part in parts:
+        if not isinstance(node, dict):
+            return ".".join(out)  # the profile set this whole value
+        if part not in node:
+            return None
+        node = node[part]
+        out.append(part)
+    return ".".join(out)
 
 
 def _inherit_model(raw: dict) -> dict:

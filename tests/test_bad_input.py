@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 from typer.testing import CliRunner
 
 from harness.cli import app
@@ -151,9 +152,127 @@ def _apply(folder: Path, mutation):
         target.mkdir()
 
 
+
+ERROR = re.compile(r"error: (?P<file>/[^:]*?)(?::(?P<line>\d+))?(?: \(key '(?P<key>.*?)'\))?: ")
+
+
+def _changed_lines(path: Path, original: bytes) -> set[int]:
+    """1-based numbers of the non-blank lines of `path` that differ from `original`'s (a fault
+    that a mutation put into a file is on one of them)."""
+    now, before = path.read_bytes().split(b"\n"), original.split(b"\n")
+    return {i for i, l in enumerate(now, 1)
+            if l.strip() and (i > len(before) or l != before[i - 1])}
+
+
+def _diff_keys(a, b, prefix=()) -> list[str]:
+    """Dotted key paths at which two parsed suites differ."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return [k for key in {**a, **b} for k in (
+            _diff_keys(a[key], b[key], prefix + (key,)) if key in a and key in b
+            else [".".join(map(str, prefix + (key,)))])]
+    if isinstance(a, list) and isinstance(b, list):
+        return [k for i in range(max(len(a), len(b))) for k in (
+            _diff_keys(a[i], b[i], prefix + (i,)) if i < len(a) and i < len(b)
+            else [".".join(map(str, prefix + (i,)))])]
+    same = a == b and type(a) is type(b)
+    return [] if same else [".".join(map(str, prefix))]
+
+
+def _at(tree, key: str):
+    """The value at a dotted key path, or None."""
+    for part in key.split("."):
+        if isinstance(tree, dict):
+            tree = tree.get(part)
+        elif isinstance(tree, list) and part.isdigit() and int(part) < len(tree):
+            tree = tree[int(part)]
+        else:
+            return None
+    return tree
+
+
+def _strings(node) -> list[str]:
+    """The non-empty strings in a parsed value (a deleted strategy's name among them)."""
+    if isinstance(node, dict):
+        return [x for v in node.values() for x in _strings(v)]
+    if isinstance(node, list):
+        return [x for v in node for x in _strings(v)]
+    return [node] if isinstance(node, str) and node else []
+
+
+def _related(key: str, other: str) -> bool:
+    """One key path lies inside the other ('strategies.2' and 'strategies.2.training.r')."""
+    a, b = key.split("."), other.split(".")
+    return a[:len(b)] == b or b[:len(a)] == a
+
+
+def _line_names_key(text: str, key: str) -> bool:
+    """The suite line `text` is where `key` (or, for a missing key, its parent) is written."""
+    def names(part: str) -> bool:
+        if part.isdigit():
+            return text.lstrip().startswith("-")  # a list item
+        item = text.strip().removeprefix("- ")
+        try:
+            parsed = yaml.safe_load(item)
+        except yaml.YAMLError:
+            parsed = None
+        return (isinstance(parsed, dict) and part in map(str, parsed)) or part in text
+    parts = key.split(".")
+    return names(parts[-1]) or (len(parts) > 1 and names(parts[-2]))
+
+
+def _check_error(folder: Path, mutations, msg: str) -> None:
+    """The message names the faulty file, line and key: a file the mutations changed (or the
+    suite's data key that names it: "(key 'data.test'): .../test.jsonl is a folder"); in a data
+    file, a line the mutation changed; in suite.yaml, the line where the key is written and a
+    key that the mutation changed (or a message that names what it changed)."""
+    msg = msg.replace("\n", "")
+    m = ERROR.match(msg)
+    assert m, msg
+    last = {("suite.yaml" if mu[0] == "suite" else mu[1]): mu for mu in mutations}
+    named, key = Path(m["file"]), m["key"] or ""
+    via_key = named == folder / "suite.yaml" and key.startswith("data.") and any(
+        f"{folder / name} " in msg for name in last if name != "suite.yaml")
+    assert via_key or named in {folder / name for name in last}, (msg, sorted(last))
+    if named.is_dir():
+        return
+    name = named.relative_to(folder).as_posix()
+    if name != "suite.yaml":
+        changed = _changed_lines(named, (TINY / name).read_bytes())
+        if changed:  # "duplicate id 'x' (first on line 1)" may point at either line
+            cited = {int(n) for n in re.findall(r"line (\d+)", msg)} | {int(m["line"] or 0)}
+            assert m["line"] and cited & changed, (msg, changed)
+        return
+    text = named.read_text(encoding="utf-8", errors="replace").splitlines()
+    if key and m["line"]:
+        assert _line_names_key(text[int(m["line"]) - 1], key), (msg, text[int(m["line"]) - 1])
+    if key and not via_key and last[name][0] == "suite":  # the tree changed at these keys
+        base, now = _base_suite(), last[name][1]
+        diff = _diff_keys(base, now)
+        # a cross reference names what changed: "unknown strategy 'lora'" once lora is deleted
+        values = {f"'{v}'" for d in diff for tree in (base, now) for v in _strings(_at(tree, d))}
+        assert any(_related(key, d) or d in msg for d in diff) or any(
+            v in msg for v in values), (msg, diff)
+
 runner = CliRunner()
 
 
+def _suite_with(key: str, value):
+    """A suite mutation that sets one dotted key path of the base suite."""
+    raw = _base_suite()
+    path = tuple(int(k) if k.isdigit() else k for k in key.split("."))
+    return ("suite", _mutate_tree(raw, path, "set", value))
+
+
+CI = ["--profile", "ci"]
+
+
+# Always tried, besides the generated cases: faults in a profile's overrides (the merged suite
+# must not blame the suite's own keys) and data paths naming a folder where a file belongs.
+@example([_suite_with("profiles.ci.model.max_new_tokens", -1)], CI)
+@example([_suite_with("profiles.ci.strategies.lora.training.no_such_key", 1)], CI)
+@example([_suite_with("profiles.ci.data.limit", 1024)], CI)
+@example([_suite_with("data.dev", "")], [])
+@example([_suite_with("data.train", "kb")], [])
 @settings(max_examples=80, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(suite_mutation(), row_mutation(), byte_mutation(), hostile_yaml()),
@@ -172,9 +291,9 @@ def test_mutated_inputs_succeed_or_fail_cleanly(mutations, profile):
         if res.exit_code == 2:
             msg = res.output
             assert msg.startswith("error: ") and "Traceback" not in msg, msg
-            assert tmp in msg.replace("\n", "") or "suite.yaml" in msg, msg  # names the file
+            _check_error(folder, mutations, msg)
         else:
-            assert "valid" in res.output
+            assert res.output.replace("\n", "").startswith(f"{folder / 'suite.yaml'}: valid — ")
 
 
 def _cli(*args, cwd=None):

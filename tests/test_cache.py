@@ -90,3 +90,32 @@ def test_one_knob_change_recomputes_only_that_strategy(tiny_suite, tmp_path, ech
 
     back_dir, back, calls = _run(_suite(tiny_suite), tmp_path)  # knob back: all from cache
     assert calls == [] and back_dir == first_dir
+
+
+def test_rerun_of_a_finished_suite_imports_no_model_code(tmp_path, echo):
+    """A re-run whose strategies are all finished loads no model: the CLI process never
+    imports torch, transformers, peft or llama-index (`python -X importtime` lists them)."""
+    import shutil
+    import subprocess
+    import sys
+
+    import yaml
+    from harness.runner import run
+    from harness.suite import load_suite
+    from tests.conftest import ROOT
+    from tests.test_e2e import heavy_imports
+    folder = tmp_path / "suite"
+    shutil.copytree(TINY.parent, folder)
+    raw = yaml.safe_load(TINY.read_text())
+    raw["strategies"] = [{"name": "a", "type": "prompt", "num_shots": 1}]
+    raw["metrics"] = ["exact_match", "token_f1"]
+    (folder / "suite.yaml").write_text(yaml.safe_dump(raw))
+    run(load_suite(folder / "suite.yaml"), tmp_path / "results", Console(quiet=True))
+    assert EchoBackend.calls  # computed once, by the stand-in backend
+
+    again = subprocess.run([sys.executable, "-X", "importtime", "-m", "harness.cli", "run",
+                            str(folder / "suite.yaml"), "--results", str(tmp_path / "results")],
+                           cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "reused finished results" in again.stdout
+    assert heavy_imports(again.stderr) == set()

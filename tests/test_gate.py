@@ -48,6 +48,23 @@ def test_noise_inside_interval_passes_but_real_drop_fails(tmp_path):
     assert not bad.passed and "whole 95% CI" in bad.note and "0.58" in bad.reference
 
 
+def test_lower_is_better_margin_is_baseline_plus_margin_judged_on_the_low_end(tmp_path):
+    """p95 latency (lower is better), baseline 500 ms, margin 50: the limit is 550 and the run
+    fails only when even the low end of its interval (0.9 x p95 here) lies above it."""
+    base = json.loads(promote(_fake_run(tmp_path, "b", (0.6, 0.5, 0.7), p95=500), tmp_path).read_text())
+    gate = [Gate(metric="p95_latency_ms", margin=50)]
+
+    def verdict(rid, p95):
+        (v,) = evaluate(gate, load_run(_fake_run(tmp_path, rid, (0.6, 0.5, 0.7), p95=p95)), base)
+        assert v.kind == "baseline" and v.reference == "baseline 500 + margin 50 = 550"
+        return v.passed
+    assert verdict("faster", 400)     # better than the baseline
+    assert verdict("noisy", 560)      # value above 550, low end 504 below it: inside the noise
+    assert verdict("near", 610)       # low end 549 <= 550, high end 671 far above
+    assert not verdict("slower", 620)  # low end 558 > 550: slower even at the favourable end
+    assert not verdict("slow", 900)
+
+
 def _tiny_suite(tmp_path: Path, degraded: bool = False) -> Path:
     d = tmp_path / "suite"
     if not d.exists():

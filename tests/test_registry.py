@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import typing
 from pathlib import Path
 
 from harness import registry
@@ -10,11 +11,27 @@ from harness import registry
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _literals(field):
+    return set(typing.get_args(field.annotation))
+
+
 def test_every_name_resolves_to_a_class():
-    for table in (registry.STRATEGIES, registry.BACKENDS):
-        assert len(table) == len(list(table)) >= 2
-        for name in table:
-            assert isinstance(table[name], type) and table[name] is table[name]
+    """The registry's names are exactly the ones the suite schema accepts, and each resolves to
+    the class that implements it (a strategy `t` lives in `strategies/t.py`; a backend says its
+    own name)."""
+    from harness.suite import Model, StrategyConfig
+    configs = typing.get_args(typing.get_args(StrategyConfig)[0])
+    types = set().union(*(_literals(c.model_fields["type"]) for c in configs))
+    assert set(registry.STRATEGIES) == types == {"prompt", "rag", "lora", "hybrid"}
+    assert set(registry.BACKENDS) == _literals(Model.model_fields["backend"]) == {"hf", "openai"}
+    for name in registry.STRATEGIES:
+        cls = registry.STRATEGIES[name]
+        assert isinstance(cls, type) and cls.__module__ == f"strategies.{name}", (name, cls)
+        for method in ("prepare", "predict", "requests"):
+            assert callable(getattr(cls, method, None)), (name, method)
+    for name in registry.BACKENDS:
+        cls = registry.BACKENDS[name]
+        assert isinstance(cls, type) and cls.name == name and callable(cls.generate), (name, cls)
 
 
 def test_validating_a_suite_imports_no_torch():

@@ -8,6 +8,8 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import typer
@@ -22,24 +24,67 @@ SECRETS = {"OPENAI_API_KEY": "sk-test-XXXX-harness-fake-7f3a9c",
            "HF_TOKEN": "hf_fakeTokenForLeakTest0042"}
 
 
+class _LeakyEndpoint(BaseHTTPRequestHandler):
+    """An OpenAI-compatible endpoint that puts the key it was sent, and the other secrets of
+    the environment, into every answer: what reaches the store must be redacted."""
+
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        key = self.headers.get("Authorization", "").removeprefix("Bearer ")
+        self.server.keys_seen.add(key)
+        text = f"Your key is {key}; also {SECRETS['HARNESS_TEST_SECRET']} {SECRETS['HF_TOKEN']}"
+        out = json.dumps({"id": "x", "object": "chat.completion", "created": 0,
+                          "model": body["model"],
+                          "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
+                          "choices": [{"index": 0, "finish_reason": "stop",
+                                       "message": {"role": "assistant", "content": text}}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+
+
 @pytest.mark.slow
 def test_fake_api_keys_never_reach_results_or_output(tmp_path):
+    """A run whose API strategy really reads OPENAI_API_KEY and sends it (the endpoint sees
+    it), and whose answers then carry every secret of the environment: no secret reaches a
+    file of the store, stdout or stderr."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _LeakyEndpoint)
+    server.keys_seen = set()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    api = {"backend": "openai", "base_url": f"http://127.0.0.1:{server.server_address[1]}/v1",
+           "model": "leaky", "api_key_env": "OPENAI_API_KEY", "stream": False}
     folder = tmp_path / "suite"
     shutil.copytree(TINY, folder)
     (folder / "suite.yaml").write_text(
         "name: leak\ndata: {train: train.jsonl, test: test.jsonl, knowledge_base: kb}\n"
         "model: {max_new_tokens: 4, batch_size: 4}\nmetrics: [exact_match, token_f1]\n"
+        "pricing: {input_usd_per_1m_tokens: 0.15, output_usd_per_1m_tokens: 0.6}\n"
         "strategies:\n  - {name: prompt, type: prompt, num_shots: 1}\n"
-        "  - {name: rag, type: rag, chunk_size: 64, chunk_overlap: 8, similarity_top_k: 1}\n")
+        "  - {name: rag, type: rag, chunk_size: 64, chunk_overlap: 8, similarity_top_k: 1}\n"
+        f"  - {{name: api, type: prompt, num_shots: 1, model: {json.dumps(api)}}}\n")
     results = tmp_path / "results"
     env = dict(os.environ, PYTHONPATH=str(ROOT), HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1",
                HARNESS_PROGRESS="1", **SECRETS)
-    r = subprocess.run([sys.executable, "-m", "harness.cli", "run", str(folder / "suite.yaml"),
-                        "--results", str(results)], env=env, capture_output=True, timeout=900)
+    try:
+        r = subprocess.run([sys.executable, "-m", "harness.cli", "run", str(folder / "suite.yaml"),
+                            "--results", str(results)], env=env, capture_output=True, timeout=900)
+    finally:
+        server.shutdown()
+        server.server_close()
     assert r.returncode == 0, r.stderr.decode()[-2000:]
+    assert server.keys_seen == {SECRETS["OPENAI_API_KEY"]}  # the key was read and sent
     files = [p for p in results.rglob("*") if p.is_file()]
     assert any(p.name == "docstore.json" for p in files)  # the llama-index index is in there
     assert any(p.name == "environment.json" for p in files)
+    (answers,) = results.rglob("strategies/api/predictions.jsonl")
+    rows = [json.loads(line) for line in answers.read_text().splitlines()]
+    assert rows and all(r["output"] == "Your key is [REDACTED]; also [REDACTED] [REDACTED]"
+                        for r in rows)  # the secrets were in the answers, and were redacted
     for secret in SECRETS.values():
         assert secret.encode() not in r.stdout + r.stderr
         for p in files:

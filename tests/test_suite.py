@@ -80,20 +80,23 @@ def test_malformed_yaml_gives_line(tmp_path):
     assert e.value.line is not None and "malformed YAML" in str(e.value)
 
 
-@pytest.mark.parametrize("mutation", [
-    ("num_shots: 2", "num_shots: 2, colour: red"),      # unknown key
-    ("max_new_tokens: 24", "max_new_tokens: -3"),       # absurd value
-    ("train: train.jsonl", "train: missing.jsonl"),     # missing file
+@pytest.mark.parametrize("mutation,where", [
+    (("num_shots: 2", "num_shots: 2, colour: red"), "(key 'strategies.0.colour')"),   # unknown key
+    (("max_new_tokens: 24", "max_new_tokens: -3"), "(key 'model.max_new_tokens')"),  # absurd value
+    (("train: train.jsonl", "train: missing.jsonl"), "(key 'data.train')"),          # missing file
 ])
-def test_cli_bad_suite_exits_2_without_traceback(tmp_path, mutation):
-    p = _write(tmp_path, TINY.read_text().replace(*mutation))
+def test_cli_bad_suite_exits_2_without_traceback(tmp_path, mutation, where):
+    text = TINY.read_text().replace(*mutation)
+    p = _write(tmp_path, text)
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if mutation[1] in l)
     r = subprocess.run([sys.executable, "-m", "harness.cli", "run", str(p),
                         "--results", str(tmp_path / "results")],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2, r.stderr
     assert "Traceback" not in r.stderr + r.stdout
-    assert "suite.yaml" in r.stderr or "missing.jsonl" in r.stderr
-    assert not (tmp_path / "results").exists() or not any((tmp_path / "results").rglob("metrics.json"))
+    assert r.stderr.startswith(f"error: {p}:{line} {where}: "), r.stderr  # file, line and key
+    results = tmp_path / "results"  # nothing at all is written: no folder, no file
+    assert not results.exists(), sorted(str(p.relative_to(results)) for p in results.rglob("*"))
 
 
 def test_schema_command_prints_json_schema():
@@ -103,3 +106,20 @@ def test_schema_command_prints_json_schema():
     schema = json.loads(r.stdout)
     assert schema["additionalProperties"] is False
     assert {"name", "data", "strategies"} <= set(schema["required"])
+
+
+def test_fault_in_a_profile_override_names_the_profile_key_and_line(tmp_path):
+    text = TINY.read_text() + ("profiles:\n  ci:\n    model: {max_new_tokens: -1}\n"
+                               "    strategies:\n      lora:\n        training: {max_stepz: 2}\n")
+    p = _write(tmp_path, text)
+    load_suite(p)  # without the profile the suite is valid
+    lines = text.splitlines()
+    with pytest.raises(UserError) as e:
+        load_suite(p, "ci")
+    assert e.value.key == "profiles.ci.model.max_new_tokens"
+    assert "max_new_tokens: -1" in lines[e.value.line - 1]
+    p.write_text(text.replace("max_new_tokens: -1", "max_new_tokens: 8"))
+    with pytest.raises(UserError) as e:
+        load_suite(p, "ci")
+    assert e.value.key == "profiles.ci.strategies.lora.training.max_stepz"
+    assert "max_stepz" in lines[e.value.line - 1]

@@ -1,5 +1,5 @@
-"""Sweeps with the real embedded model at tiny sizes: a LoRA sweep killed after one trial and
-resumed; a failing trial; multi-objective cross-strategy search with its Pareto front; budgets."""
+"""Sweeps with the real embedded model at tiny sizes: a LoRA sweep killed in its second trial
+(at an exact point, not after a sleep) and resumed; a failing trial; multi-objective cross-strategy search with its Pareto front; budgets."""
 from __future__ import annotations
 
 import io
@@ -9,7 +9,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 
 import optuna
 import pytest
@@ -44,26 +43,22 @@ def _count(db, state: str) -> int:
 @pytest.mark.slow
 def test_lora_sweep_killed_after_one_trial_resumes_without_repeating(tmp_path):
     results = tmp_path / "results"
-    first = _cli("run", SWEEP, "--results", results)
-    deadline = time.time() + 900
-    db = None
-    while time.time() < deadline and first.poll() is None:
-        dbs = list(results.glob("tiny_sweep/*/studies.db"))
-        if dbs and _count(dbs[0], "COMPLETE") >= 1 and _count(dbs[0], "RUNNING") >= 1:
-            db = dbs[0]  # one trial finished, the next one is running: kill it mid-trial
-            time.sleep(1)
-            break
-        time.sleep(0.5)
-    assert db is not None, first.communicate()[1][-3000:]
-    first.send_signal(signal.SIGKILL)
-    first.wait()
+    env = {k: v for k, v in os.environ.items() if k != "HARNESS_TEST_KILL_AT"}
+    # one trial finished, the next one killed mid-trial: right after the first optimizer step
+    # of the second training this process runs (harness.journal.kill_point)
+    first = _cli("run", SWEEP, "--results", results,
+                 env=env | {"HARNESS_TEST_KILL_AT": "train_step:1#2"})
+    _, err = first.communicate(timeout=900)
+    assert first.returncode == -signal.SIGKILL, err[-3000:]
+    (db,) = results.glob("tiny_sweep/*/studies.db")
+    assert (_count(db, "COMPLETE"), _count(db, "RUNNING")) == (1, 1)
     storage = open_storage(f"sqlite:///{db}")
     name = study_name(load_suite(SWEEP).suite, "lora")
     before = {t.number: t for t in optuna.load_study(study_name=name, storage=storage).trials
               if t.state == TrialState.COMPLETE}
     assert len(before) == 1
 
-    second = _cli("run", SWEEP, "--results", results)
+    second = _cli("run", SWEEP, "--results", results, env=env)
     out, err = second.communicate(timeout=900)
     assert second.returncode == 0, err[-3000:]
     trials = optuna.load_study(study_name=name, storage=storage).trials
@@ -167,11 +162,27 @@ def test_cross_strategy_multi_objective_pareto_front(tmp_path, backend):
                 va, vb = a["values"], b["values"]
                 assert not (vb["token_f1"] >= va["token_f1"] and vb["prompt_tokens"] <= va["prompt_tokens"]
                             and vb != va)
-    for name, c in sweeps["chosen"].items():
-        if c["trial"] is not None:
-            assert rows[c["trial"]]["strategy"] == name
-            assert suite.strategy(name).model_dump(exclude={"search"}) != {} and \
-                suite.strategy(name).search == {}
+    chosen = {n: c for n, c in sweeps["chosen"].items() if c["trial"] is not None}
+    assert chosen
+    for name, c in chosen.items():
+        r = rows[c["trial"]]
+        assert r["strategy"] == name and r["config"] == c["config"] and r["values"] == c["values"]
+        # the best token F1 of the strategy's trials, the fewest prompt tokens among equals
+        mine = [x["values"] for x in rows.values() if x["strategy"] == name and x["values"]]
+        best = max(v["token_f1"] for v in mine)
+        assert c["values"]["token_f1"] == best
+        assert c["values"]["prompt_tokens"] == min(v["prompt_tokens"] for v in mine
+                                                   if v["token_f1"] == best)
+        # the suite that goes on to the test split is the declared one with those knobs set
+        expected = ls.suite.strategy(name).model_dump()
+        for path, value in c["config"].items():
+            *parents, leaf = path.split(".")
+            node = expected
+            for k in parents:
+                node = node[k]
+            node[leaf] = value
+        assert suite.strategy(name).model_dump() == expected | {"search": {}}
+        assert ls.suite.strategy(name).search  # (the declared one had a space to search)
 
 
 @pytest.mark.slow

@@ -82,6 +82,7 @@ def _suite(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.ci_required
 def test_two_workers_share_one_postgres_study(tmp_path, postgres):
     suite = _suite(tmp_path)
     cmd = [sys.executable, "-m", "harness.cli", "worker", str(suite), "--storage", postgres,

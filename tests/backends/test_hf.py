@@ -37,8 +37,46 @@ def test_batched_generation_equals_batch_size_one(backend):
 
 
 def test_answers_in_request_order(backend):
-    gens = backend.generate(_reqs()[:4])
-    assert "paris" in gens[0].text.lower()
+    """generate() batches the longest prompts first; every answer must still come back at its
+    own request's place, whatever order the requests are given in."""
+    reqs = [Request(r.messages, max_new_tokens=4) for r in _reqs()]
+    alone = [backend.generate([r])[0].text for r in reqs]
+    assert len(set(alone)) == len(alone)  # five different answers: a mix-up would show
+    order = [3, 0, 4, 2, 1]  # not by length; batches of 4 and 1 (batch_size 4)
+    got = backend.generate([reqs[i] for i in order])
+    assert [g.text for g in got] == [alone[i] for i in order]
+
+
+def test_merged_adapter_computes_what_the_attached_adapter_computes(backend, tmp_path):
+    """`adapter(dir, merged=True)` folds the LoRA weights into a copy of the base model; it must
+    give the attached (unmerged) adapter's logits, within float rounding, and its greedy
+    answers. The adapter has random LoRA weights on both sides (B is not zero), so that it
+    moves the logits well beyond that tolerance: a merge that lost it would show."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    torch.manual_seed(0)
+    lora = LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"],
+                      init_lora_weights=False, task_type="CAUSAL_LM")
+    peft_model = get_peft_model(backend.model, lora)  # in place, as training does
+    try:
+        peft_model.save_pretrained(str(tmp_path / "adapter"))
+    finally:
+        peft_model.unload()
+    reqs = [Request(r.messages, max_new_tokens=6) for r in _reqs()[:2]]
+    ids = torch.tensor([backend.encode_chat(reqs[0].messages)])
+
+    def logits(model):
+        with torch.inference_mode():
+            return model(input_ids=ids).logits[0].float()
+    base = logits(backend.model)
+    with backend.adapter(tmp_path / "adapter") as b:
+        unmerged, unmerged_text = logits(b.active_model), [g.text for g in b.generate(reqs)]
+    with backend.adapter(tmp_path / "adapter", merged=True) as b:
+        merged, merged_text = logits(b.active_model), [g.text for g in b.generate(reqs)]
+    assert (unmerged - base).abs().max() > 1.0  # the adapter changes the model
+    assert torch.allclose(merged, unmerged, rtol=1e-3, atol=1e-3), (merged - unmerged).abs().max()
+    assert merged_text == unmerged_text
+    assert torch.equal(logits(backend.model), base)  # the base model is left as it was
 
 
 def test_unknown_embedded_model_is_a_user_error():

@@ -20,15 +20,16 @@ import pytest
 
 from tests.dashboards.conftest import ROOT
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
+CHROMIUM = shutil.which("chromium")          # the same lookup as .ci/run's `command -v`
+CHROMEDRIVER = shutil.which("chromedriver")
 ARTIFACTS = ROOT / "tests" / "dashboards" / "artifacts"
 DOCS = ROOT / "docs" / "screenshots"
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists() or not CHROMEDRIVER.exists(),
-    reason="browser test needs /usr/bin/chromium and /usr/bin/chromedriver "
-           "(apt-get install chromium chromium-driver)")
+pytestmark = [pytest.mark.ci_required, pytest.mark.skipif(
+    CHROMIUM is None or CHROMEDRIVER is None,
+    reason="the browser test needs chromium and chromedriver on PATH (found: "
+           f"chromium={CHROMIUM}, chromedriver={CHROMEDRIVER}; "
+           "apt-get install chromium chromium-driver)")]
 
 # page: (url path, texts that must be on it, CSS selector, how many of them to wait for)
 PAGES = {
@@ -94,13 +95,13 @@ def driver(tmp_path_factory):
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
     opts = Options()
-    opts.binary_location = str(CHROMIUM)
+    opts.binary_location = CHROMIUM
     for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
               "--disable-background-networking", "--disable-component-update", "--disable-sync",
               "--no-first-run", "--window-size=1600,1000",
               f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
         opts.add_argument(a)
-    d = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=opts)
+    d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
     d.set_page_load_timeout(60)
     try:
         yield d
