@@ -71,13 +71,15 @@ def test_strategy_key_depends_on_what_the_strategy_uses(tiny_suite):
 
 def test_one_knob_change_recomputes_only_that_strategy(tiny_suite, tmp_path, echo):
     first_dir, first, calls = _run(_suite(tiny_suite), tmp_path)
-    assert len(calls) == 6 and all(c > 0 for c in calls)  # per strategy: test, probes, dev
+    # per strategy: test, probes, dev, then one warm-up and latency_requests (2) at batch 1
+    assert len(calls) == 12 and all(c > 0 for c in calls)
+    assert calls[3:6] == calls[9:12] == [1, 1, 1]
 
     same_dir, same, calls = _run(_suite(tiny_suite), tmp_path)
     assert calls == [] and same_dir == first_dir and same == first
 
     changed_dir, changed, calls = _run(_suite(tiny_suite, num_shots=0), tmp_path)
-    assert changed_dir != first_dir and len(calls) == 3  # only `b`: its test, probes and dev
+    assert changed_dir != first_dir and len(calls) == 6  # only `b`
     assert changed["a"] == first["a"]
     for name, restored in (("a", True), ("b", False)):
         rec = json.loads((changed_dir / "strategies" / name / "cache.json").read_text())
