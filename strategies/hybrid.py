@@ -16,18 +16,47 @@ from __future__ import annotations
 import json
 import random
 from contextlib import nullcontext
+from typing import Literal
+
+from pydantic import Field
 
 from harness.backends.base import Request
 from harness.errors import UserError
 from harness.fit import Fitter, drop_order
+from harness.knobs import LoraKnobs, Model, RetrievalKnobs, Search, TrainingKnobs
 from harness.prompting import builder, pick_shots
 from harness.retrieval import build_retriever
 from harness.strategy import Context, Query, to_predictions
-from harness.suite import HybridStrategy
-from harness.training import train_lora
+from strategies.base import StrategyConfig
+
+
+class HybridStrategy(StrategyConfig):
+    """RAFT-style: LoRA trained on prompts that carry retrieved context plus distractors."""
+    label = "training RAFT LoRA"
+    needs_knowledge_base = retrieves = trains_weights = uses_adapter = True
+    retrieval_key = "retrieval"   # on an API model: inference only (see the module docstring)
+
+    type: Literal["hybrid"]
+    name: str
+    model: Model | None = None  # overrides the suite's `model:` key by key
+    lora: LoraKnobs = LoraKnobs()
+    training: TrainingKnobs = TrainingKnobs()
+    retrieval: RetrievalKnobs = RetrievalKnobs()
+    num_distractors: int = Field(1, ge=0, le=20)
+    num_shots: int = Field(0, ge=0, le=64)   # few-shot turns, in training prompts too
+    # RAFT's P (Zhang et al. 2024): the share of training examples whose context holds the oracle
+    # (the source document's chunk that carries the answer's key facts, put in place of the
+    # lowest-ranked hit when retrieval missed it); the others see only non-oracle chunks, so the
+    # adapter also learns to answer what it knows when retrieval fails. null: retrieved chunks
+    # as they come, oracle or not.
+    oracle_fraction: float | None = Field(None, ge=0, le=1)
+    search: Search = {}
+    seeds: list[int] | None = None   # retrain once per seed and report seed variance
 
 
 class Hybrid:
+    Config = HybridStrategy
+
     def __init__(self, config: HybridStrategy, ctx: Context):
         self.config, self.ctx = config, ctx
         self.adapter_dir = ctx.artifact_dir / "adapter"
@@ -91,6 +120,7 @@ class Hybrid:
             fits.append(fitter.fit(build, e.question, ctx, drop_order(ctx, ranked),
                                    answer=e.answer))
         pairs = [(f.messages, e.answer) for f, e in zip(fits, train)]
+        from harness.training import train_lora  # torch: only when something is trained
         res = train_lora(self.ctx.backend, pairs, self.config.lora, self.config.training,
                          self.adapter_dir, self.ctx.suite.seed, bar, self.ctx.on_step)
         info = {"adapter": str(self.adapter_dir), "index": str(folder),

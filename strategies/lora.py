@@ -7,16 +7,33 @@ and saves the adapter to `<run>/strategies/<name>/adapter/`; an adapter already 
 from __future__ import annotations
 
 import json
+from typing import Literal
 
 from harness.backends.base import Request
 from harness.fit import Fitter
+from harness.knobs import LoraKnobs, Model, Search, TrainingKnobs
 from harness.prompting import builder
 from harness.strategy import Context, Query, to_predictions
-from harness.suite import LoraStrategy
-from harness.training import train_lora
+from strategies.base import StrategyConfig
+
+
+class LoraStrategy(StrategyConfig):
+    label = "training LoRA"
+    trains_weights = uses_adapter = True
+    api_model_ok = False   # it trains a local adapter
+
+    type: Literal["lora"]
+    name: str
+    model: Model | None = None  # overrides the suite's `model:` key by key
+    lora: LoraKnobs = LoraKnobs()
+    training: TrainingKnobs = TrainingKnobs()
+    search: Search = {}
+    seeds: list[int] | None = None   # retrain once per seed and report seed variance
 
 
 class Lora:
+    Config = LoraStrategy
+
     def __init__(self, config: LoraStrategy, ctx: Context):
         self.config, self.ctx = config, ctx
         self.adapter_dir = ctx.artifact_dir / "adapter"
@@ -30,6 +47,7 @@ class Lora:
         train = self.ctx.data.train[: self.config.training.train_size]
         fits = [fitter.fit(build, e.question, answer=e.answer) for e in train]
         pairs = [(f.messages, e.answer) for f, e in zip(fits, train)]
+        from harness.training import train_lora  # torch: only when something is trained
         res = train_lora(self.ctx.backend, pairs, self.config.lora, self.config.training,
                          self.adapter_dir, self.ctx.suite.seed, bar, self.ctx.on_step)
         info = {"adapter": str(self.adapter_dir), "train_seconds": res.seconds,

@@ -1,0 +1,44 @@
+"""What every strategy file builds on: the config base with its capability flags.
+
+Contract:
+- A strategy file `strategies/<type>.py` defines its pydantic config model (a subclass of
+  `StrategyConfig` with `type: Literal["<type>"]`), sets the capability flags below on it, and
+  defines the strategy class (harness.strategy.Strategy) with `Config = <its config model>`.
+  harness.registry names the class; the suite's `strategies:` union is built from the registry.
+- The rest of the package asks these flags, never the type name:
+  `label` (what `prepare` is doing, shown on its progress bar), `needs_knowledge_base`
+  (`data.knowledge_base` is required), `retrieves` (answers carry retrieved chunks: the ragas
+  metrics apply; `retrieval_knobs()` gives its RetrievalKnobs and `retrieval_key` where they sit
+  in the YAML), `trains_weights` (it has a `training:` block and trains in `prepare`),
+  `uses_adapter` (it answers with a peft adapter attached from `strategy.adapter_dir`: the
+  forgetting canary and merged-latency checks apply), `api_model_ok` (it may run on an API model,
+  backend openai), `prompt_baseline` (the base model prompted: the reference for extra prompt
+  tokens). `trivial()` says whether a configuration is a trivial baseline for the floor.
+- Module level imports stay light (pydantic, harness.knobs): validating a suite imports every
+  strategy file, so torch, transformers, peft and llama-index are imported inside methods.
+"""
+from __future__ import annotations
+
+from typing import ClassVar
+
+from harness.knobs import RetrievalKnobs, Strict
+
+
+class StrategyConfig(Strict):
+    label: ClassVar[str] = "preparing"
+    needs_knowledge_base: ClassVar[bool] = False
+    retrieves: ClassVar[bool] = False
+    retrieval_key: ClassVar[str | None] = None   # "" : the config itself; "retrieval": a block
+    trains_weights: ClassVar[bool] = False
+    uses_adapter: ClassVar[bool] = False
+    api_model_ok: ClassVar[bool] = True
+    prompt_baseline: ClassVar[bool] = False
+
+    def retrieval_knobs(self) -> RetrievalKnobs | None:
+        """The retrieval knobs this strategy retrieves with (None: it does not retrieve)."""
+        k = self.retrieval_key
+        return None if k is None else getattr(self, k) if k else self
+
+    def trivial(self) -> bool:
+        """A configuration that is a trivial baseline (harness.floor), e.g. a zero-shot prompt."""
+        return False
