@@ -9,6 +9,8 @@ decision). With a `sweep:` block, harness.sweep first tunes the strategies on de
   imported) when every strategy is complete.
 - Each distinct model (the suite's `model:` or a strategy's override) is loaded once per
   process; adapters are attached and detached around each LoRA strategy's evaluation.
+- Strategies are told apart by their config's capability flags (strategies/base.py), never by
+  their type name.
 - Resumable (harness.resume, harness.checkpoint): predictions are stored chunk by chunk and a
   re-run asks only the unanswered queries; training continues from its newest checkpoint.
   `strategies/<name>/progress.json` records what each process computed.
@@ -48,9 +50,7 @@ def _run_strategy(cfg, suite, data, backend, store: RunStore, console, guard=Non
     journal.begin(sdir)
     chunk = resume.chunk_size(suite)
     t0 = time.perf_counter()
-    label = {"prompt": "selecting shots", "rag": "indexing", "lora": "training LoRA",
-             "hybrid": "training RAFT LoRA"}[cfg.type]
-    with bar(f"{cfg.name}: {label}") as b:
+    with bar(f"{cfg.name}: {cfg.label}") as b:
         info = strategy.prepare(b)
     write_json(sdir / "prepare.json", info)
     test_q = [Query(e.id, e.question) for e in data.test]
@@ -74,7 +74,7 @@ def _run_strategy(cfg, suite, data, backend, store: RunStore, console, guard=Non
                                           cfg=cfg, kb=data.kb, guard=guard, judge=judge)
     if dev_result:
         metrics["dev"] = dev_result
-    if cfg.type in ("lora", "hybrid"):  # forgetting canary, merged latency, seed variance
+    if cfg.uses_adapter:  # forgetting canary, merged latency, seed variance
         from harness.adapter_checks import adapter_checks
         checks = adapter_checks(cfg, strategy, suite, data, backend, store,
                                 {n: [r["scores"].get(n) for r in qa_rows] for n in suite.metrics},

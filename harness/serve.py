@@ -104,9 +104,8 @@ def served_strategy(run_dir: Path, name: str, raw: bool = False, backend=None):
                                                  run_dir.parent / "cache"))
     strategy.prepare()  # reuses the stored adapter / cached index: the run finished
     with ExitStack() as stack:
-        adapter = getattr(strategy, "adapter_dir", None)
-        if adapter is not None:
-            stack.enter_context(backend.adapter(adapter))
+        if cfg.uses_adapter:
+            stack.enter_context(backend.adapter(strategy.adapter_dir))
         yield Served(name, backend, strategy, raw)
 
 

@@ -111,7 +111,7 @@ class Evaluate:
         trial.set_user_attr("strategy", base.name)
         trial.set_user_attr("config", knobs)
         cfg = apply(base, knobs)  # ValueError (e.g. chunk_overlap >= chunk_size): trial FAILED
-        if "training" in type(cfg).model_fields:
+        if cfg.trains_weights:
             n = min(len(self.data.train), cfg.training.train_size or len(self.data.train))
             trial.set_user_attr("train_size", n)
         backend = self.get_backend()
@@ -134,10 +134,11 @@ class Evaluate:
         return [m[k]["value"] if k in m else None for k, _ in self.objs]
 
     def _pruning(self, trial, cfg, holder, backend):
-        """Intermediate dev scores for single-objective LoRA/hybrid trials (Optuna pruning)."""
+        """Intermediate dev scores for single-objective trials of strategies that train
+        (Optuna pruning)."""
         from harness.registry import METRICS
         metric = self.objs[0][0]
-        if (len(self.objs) != 1 or cfg.type not in ("lora", "hybrid") or self.sw.pruner == "none"
+        if (len(self.objs) != 1 or not cfg.trains_weights or self.sw.pruner == "none"
                 or metric not in METRICS or METRICS[metric].kind != "qa"):
             return None
         t = cfg.training
