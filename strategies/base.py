@@ -42,3 +42,44 @@ class StrategyConfig(Strict):
     def trivial(self) -> bool:
         """A configuration that is a trivial baseline (harness.floor), e.g. a zero-shot prompt."""
         return False
+
+
+class AdapterTraining:
+    """Shared by strategies that train a LoRA adapter in `prepare()` and answer with it attached
+    (lora, hybrid): built as `cls(config, ctx)`, it sets `config`, `ctx` and `adapter_dir`
+    (`<artifact_dir>/adapter/`).
+
+    - `reused()` returns the stored training record (`train.json`) with `from_cache: True` when
+      the finished adapter is already there, else None: a finished adapter is never retrained.
+    - `train_adapter(fits, train, bar, **extra)` trains a fresh adapter (harness.training.
+      train_lora; torch is imported only here) on the fitted prompts (harness.fit.Fitted, one per
+      train row) with each row's reference answer, writes `train.json` and returns its record:
+      adapter folder, `extra` (e.g. the index folder), seconds, tokens, steps, examples,
+      trainable parameters, FLOPs estimate, losses and how many prompts were cut to fit.
+    """
+
+    def __init__(self, config, ctx):
+        self.config, self.ctx = config, ctx
+        self.adapter_dir = ctx.artifact_dir / "adapter"
+
+    def reused(self) -> dict | None:
+        import json
+        record = self.ctx.artifact_dir / "train.json"
+        if record.exists() and (self.adapter_dir / "adapter_config.json").exists():
+            return json.loads(record.read_text()) | {"from_cache": True}
+        return None
+
+    def train_adapter(self, fits, train, bar=None, **extra) -> dict:
+        from harness.store import write_json
+        from harness.training import train_lora  # torch: only when something is trained
+        pairs = [(f.messages, e.answer) for f, e in zip(fits, train)]
+        res = train_lora(self.ctx.backend, pairs, self.config.lora, self.config.training,
+                         self.adapter_dir, self.ctx.suite.seed, bar, self.ctx.on_step)
+        info = {"adapter": str(self.adapter_dir)} | extra | {
+            "train_seconds": res.seconds, "train_tokens": res.tokens, "steps": res.steps,
+            "examples": res.examples, "trainable_params": res.trainable_params,
+            "train_flops_estimate": res.flops_estimate, "losses": res.losses,
+            "prompts_cut": sum(f.cut_tokens > 0 for f in fits),
+            "prompt_tokens_cut": sum(f.cut_tokens for f in fits)}
+        write_json(self.ctx.artifact_dir / "train.json", info)
+        return info

@@ -13,7 +13,6 @@ trained here, retrieval stays local, and the endpoint's model is taken to be the
 """
 from __future__ import annotations
 
-import json
 import random
 from contextlib import nullcontext
 from typing import Literal
@@ -27,7 +26,7 @@ from harness.knobs import LoraKnobs, Model, RetrievalKnobs, Search, TrainingKnob
 from harness.prompting import builder, pick_shots
 from harness.retrieval import build_retriever
 from harness.strategy import Context, Query, to_predictions
-from strategies.base import StrategyConfig
+from strategies.base import AdapterTraining, StrategyConfig
 
 
 class HybridStrategy(StrategyConfig):
@@ -54,12 +53,11 @@ class HybridStrategy(StrategyConfig):
     seeds: list[int] | None = None   # retrain once per seed and report seed variance
 
 
-class Hybrid:
+class Hybrid(AdapterTraining):
     Config = HybridStrategy
 
     def __init__(self, config: HybridStrategy, ctx: Context):
-        self.config, self.ctx = config, ctx
-        self.adapter_dir = ctx.artifact_dir / "adapter"
+        super().__init__(config, ctx)
         self.retriever = None
         self.shots = [(e.question, e.answer) for e in
                       pick_shots(ctx.data.train, config.num_shots, ctx.suite.seed)]
@@ -105,9 +103,8 @@ class Hybrid:
         if self.remote:
             return {"index": str(folder), "remote_model": self.ctx.backend.cfg.model,
                     "trained": "not here: the endpoint serves the fine-tuned model"}
-        record = self.ctx.artifact_dir / "train.json"
-        if record.exists() and (self.adapter_dir / "adapter_config.json").exists():
-            return json.loads(record.read_text()) | {"from_cache": True}
+        if (done := self.reused()) is not None:
+            return done
         train = self.ctx.data.train[: self.config.training.train_size]
         rng = random.Random(self.ctx.suite.seed)
         hits = self.retriever.retrieve_many([e.question for e in train])
@@ -119,19 +116,7 @@ class Hybrid:
             ranked = [c for c in ctx if e.source and c.doc_id == e.source and c not in h] + list(h)
             fits.append(fitter.fit(build, e.question, ctx, drop_order(ctx, ranked),
                                    answer=e.answer))
-        pairs = [(f.messages, e.answer) for f, e in zip(fits, train)]
-        from harness.training import train_lora  # torch: only when something is trained
-        res = train_lora(self.ctx.backend, pairs, self.config.lora, self.config.training,
-                         self.adapter_dir, self.ctx.suite.seed, bar, self.ctx.on_step)
-        info = {"adapter": str(self.adapter_dir), "index": str(folder),
-                "train_seconds": res.seconds, "train_tokens": res.tokens, "steps": res.steps,
-                "examples": res.examples, "trainable_params": res.trainable_params,
-                "train_flops_estimate": res.flops_estimate,
-                "losses": res.losses, "prompts_cut": sum(f.cut_tokens > 0 for f in fits),
-                "prompt_tokens_cut": sum(f.cut_tokens for f in fits)}
-        from harness.store import write_json
-        write_json(record, info)
-        return info
+        return self.train_adapter(fits, train, bar, index=str(folder))
 
     def requests(self, questions: list[str]):
         """The chat requests for these questions and the chunks retrieved for each."""
