@@ -6,7 +6,9 @@ Contract:
 - `run_sweep(ls, data, store, get_backend, console, storage=None, worker=False)` runs or continues
   the sweep's studies (one per searched strategy, or one `cross` study whose first parameter is
   the strategy) and returns the suite with every strategy replaced by its chosen configuration
-  (`search` emptied). `worker=True` only runs trials and returns None.
+  (`search` emptied). `worker=True` only runs trials and returns None. `get_backend(strategy)`
+  returns the backend a strategy runs on (its own `model:` override, else the suite's;
+  harness.runner.backends_for): every trial of a strategy generates with that strategy's model.
 - Honest selection: trials are scored on the first `sweep.dev_size` dev examples (plus the first
   `sweep.safety_probes` safety probes when a safety metric is an objective); the test split is
   never read here. Only the chosen configurations are then evaluated on test by harness.runner.
@@ -114,7 +116,7 @@ class Evaluate:
         if cfg.trains_weights:
             n = min(len(self.data.train), cfg.training.train_size or len(self.data.train))
             trial.set_user_attr("train_size", n)
-        backend = self.get_backend()
+        backend = self.get_backend(base)  # the strategy's own `model:`, if it has one
         tdir = self.store.run_dir / "sweeps" / self.name / f"trial-{trial.number:04d}"
         trial.set_user_attr("dir", str(tdir.relative_to(self.store.run_dir)))
         holder: list = []
@@ -298,14 +300,9 @@ def work(ls, results_root, console, storage: str | None = None) -> int:
     data = load_dataset(ls)
     store = RunStore(results_root, ls.suite.name,
                      run_id_for(ls.suite.model_dump(mode="json"), data.content_hash))
-    loaded: list = []
-
-    def get_backend():
-        if not loaded:
-            from harness.registry import BACKENDS
-            loaded.append(BACKENDS[ls.suite.model.backend](ls.suite.model))
-        return loaded[0]
+    from harness.runner import backends_for
     ran: list = []
-    run_sweep(ls, data, store, get_backend, console, storage, worker=True, on_trial=ran.append)
+    run_sweep(ls, data, store, backends_for(ls), console, storage, worker=True,
+              on_trial=ran.append)
     return len(ran)
 

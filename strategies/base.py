@@ -56,6 +56,7 @@ class AdapterTraining:
       train row) with each row's reference answer, writes `train.json` and returns its record:
       adapter folder, `extra` (e.g. the index folder), seconds, tokens, steps, examples,
       trainable parameters, FLOPs estimate, losses and how many prompts were cut to fit.
+      Raises `UserError` when the backend is not `Trainable` (harness.backends.base).
     """
 
     def __init__(self, config, ctx):
@@ -70,7 +71,13 @@ class AdapterTraining:
         return None
 
     def train_adapter(self, fits, train, bar=None, **extra) -> dict:
+        from harness.backends.base import Trainable
+        from harness.errors import UserError
         from harness.store import write_json
+        if not isinstance(self.ctx.backend, Trainable):
+            raise UserError(f"strategy '{self.config.name}' trains an adapter, which needs a local "
+                            f"model (backend hf), not {type(self.ctx.backend).__name__}",
+                            key="model.backend")
         from harness.training import train_lora  # torch: only when something is trained
         pairs = [(f.messages, e.answer) for f, e in zip(fits, train)]
         res = train_lora(self.ctx.backend, pairs, self.config.lora, self.config.training,

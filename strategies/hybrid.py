@@ -19,7 +19,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from harness.backends.base import Request
+from harness.backends.base import AdapterHost, Request
 from harness.errors import UserError
 from harness.fit import Fitter, drop_order
 from harness.knobs import LoraKnobs, Model, RetrievalKnobs, Search, TrainingKnobs
@@ -61,7 +61,7 @@ class Hybrid(AdapterTraining):
         self.retriever = None
         self.shots = [(e.question, e.answer) for e in
                       pick_shots(ctx.data.train, config.num_shots, ctx.suite.seed)]
-        self.remote = not hasattr(ctx.backend, "adapter")  # see the module docstring
+        self.remote = not isinstance(ctx.backend, AdapterHost)  # see the module docstring
 
     def _oracle(self, example):
         """The source document's chunk holding most of the example's key facts (None: no
