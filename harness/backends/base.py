@@ -8,11 +8,12 @@ Contract (after lm-eval's `generate_until` and promptfoo's provider response):
   and the cost model prices their measured compute time.
 - `ttft_s` (time to first token) is filled by streaming backends; others leave it None.
 
-What a backend can do beyond generating is told by three small runtime-checkable protocols, which
+What a backend can do beyond generating is told by small runtime-checkable protocols, which
 callers test with `isinstance` (never `hasattr`): `ModelBackend` (generation), `AdapterHost`
-(`with backend.adapter(dir, merged=False):` attaches a saved peft adapter for the block) and
-`Trainable` (what training needs: the base `model` and its `tokenizer`, `encode_chat`, and
-`using(module)` to generate with a module being trained). Backends are built by
+(`with backend.adapter(dir, merged=False):` attaches a saved peft adapter for the block),
+`Tokenizes` (a local `tokenizer` and `encode_chat`: prompts can be fitted to the model) and
+`Trainable` (what training needs: that, the base `model`, and `using(module)` to generate with
+a module being trained). Backends are built by
 `harness.backends.build`, the one factory.
 """
 from __future__ import annotations
@@ -59,13 +60,18 @@ class AdapterHost(Protocol):
 
 
 @runtime_checkable
-class Trainable(Protocol):
-    """What training needs of a local backend: its base `model` (trained in place by peft and
-    restored afterwards), its `tokenizer`, the chat template (`encode_chat`) and `using(module)`,
-    generating with another module over the same weights (intermediate scores while training)."""
-    model: Any
+class Tokenizes(Protocol):
+    """A local tokenizer and chat template: token counts of a prompt are known before sending."""
     tokenizer: Any
 
     def encode_chat(self, messages, add_generation_prompt: bool = True) -> list[int]: ...
+
+
+@runtime_checkable
+class Trainable(Tokenizes, Protocol):
+    """What training needs of a local backend: its base `model` (trained in place by peft and
+    restored afterwards), its tokenizer and chat template, and `using(module)`, generating with
+    another module over the same weights (intermediate scores while training)."""
+    model: Any
 
     def using(self, model) -> AbstractContextManager[Any]: ...
