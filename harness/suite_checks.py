@@ -4,8 +4,9 @@ Contract: `check_suite(suite, path)` raises `UserError` naming the file, key pat
 first problem: duplicate strategy names, unknown metrics, an accuracy metric the suite does not
 compute, a strategy that needs a knowledge base without one, gates on unknown metrics or
 strategies, API models without token prices (or a strategy that trains locally on one), an
-incomplete openai judge,
-chunk_overlap >= chunk_size, and search spaces (harness.sweep_space.check_search).
+incomplete openai judge, chunk_overlap >= chunk_size, and search spaces
+(harness.sweep_space.check_search). Strategies are told apart by their config's capability
+flags (strategies/base.py).
 """
 from __future__ import annotations
 
@@ -76,8 +77,8 @@ def _check_api_models(suite, path: Path) -> None:
             continue
         key = f"strategies.{i}.model" if s.model else "model"
         if not s.api_model_ok:
-            raise UserError(f"strategy '{s.name}' (type {s.type}) trains a local adapter, so it needs "
-                            "backend hf; to evaluate a model fine-tuned by a hosted API (see "
+            raise UserError(f"strategy '{s.name}' (type {s.type}) trains a local adapter, so it "
+                            "needs backend hf; to evaluate a model fine-tuned by a hosted API (see "
                             "`harness export`), use type: prompt with num_shots: 0 and its model id",
                             file=str(path), key=key, line=lines.get(key))
         p = suite.pricing
