@@ -44,7 +44,7 @@ st.caption("Error bars: 95% bootstrap intervals. Diamonds with a black outline a
 with ui.section("accuracy vs cost and latency"):
     left, right = st.columns(2)
     for col, x_metric, title in ((left, "usd_per_1k_queries", "serving cost"),
-                                 (right, "p95_latency_ms", "p95 latency")):
+                                 (right, "p95_latency_ms", "p95 latency (batch 1)")):
         with col:
             st.subheader(fmt.md(f"{y_metric} vs {title}"))
             pts = points(run, y_metric, x_metric)

@@ -127,7 +127,7 @@ def _prefill(model, prefix_ids: torch.Tensor):
     from transformers import DynamicCache
     cache = DynamicCache(config=model.config)
     ids = prefix_ids[None].to(next(model.parameters()).device)
-    model(input_ids=ids, past_key_values=cache, use_cache=True,
+    model(input_ids=ids, cache=cache, use_cache=True,
           logits_to_keep=torch.zeros_like(ids, dtype=torch.bool))  # no logits needed
     if cache.get_seq_length() != ids.shape[1]:  # e.g. a model that ignores use_cache
         raise RuntimeError("the model did not fill the KV cache for the shared prefix")
@@ -186,7 +186,7 @@ def packed_logits(model, batch: Packed, keep=None,
             cache = _prefill(model, batch.prefix_ids)
             cache.batch_repeat_interleave(rows)
         # rows are right-padded and one example each: causal attention over [prefix][own tokens]
-        kw = {"past_key_values": cache, "use_cache": True, "attention_mask": None}
+        kw = {"cache": cache, "use_cache": True, "attention_mask": None}
     elif batch.one_per_row:  # plain right-padded rows: causal attention alone is exact for
         # every real token (the padding comes after it), so no mask at all; sdpa then runs its
         # causal kernel instead of the masked or block-diagonal path, the fastest on this CPU

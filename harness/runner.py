@@ -72,6 +72,14 @@ def _run_strategy(cfg, suite, data, backend, store: RunStore, console, guard=Non
         write_jsonl(sdir / "dev_predictions.jsonl", dev_rows)
     metrics, qa_rows, safety_rows = score(suite, data.test, preds, data.safety, probe_preds, info,
                                           cfg=cfg, kb=data.kb, guard=guard, judge=judge)
+    n_lat = min(suite.evaluation.latency_requests, len(test_q))
+    if n_lat:  # what one chat user waits: batch 1, after the batch evaluation
+        from harness.request_latency import request_latency
+        with bar(f"{cfg.name}: latency, batch 1"):
+            lat = request_latency(strategy, backend, [q.text for q in test_q[:n_lat]], suite.seed)
+        same = sum(a == p.output for a, p in zip(lat.pop("outputs"), preds))
+        metrics["metrics"] |= {k: v | {"higher_is_better": False} for k, v in lat.items()}
+        metrics["request_latency"] = {"requests": n_lat, "same_answer_as_batch": same}
     if dev_result:
         metrics["dev"] = dev_result
     if cfg.uses_adapter:  # forgetting canary, merged latency, seed variance

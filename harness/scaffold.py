@@ -74,7 +74,7 @@ requirements:
   accuracy_metric: token_f1
   min_accuracy: 0.3
   {safety_req}
-  max_p95_latency_ms: 20000
+  max_p95_latency_ms: 10000   # one request at a time (batch 1), the whole answer
   expected_queries_per_month: 100000
 """
 

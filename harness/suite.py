@@ -124,9 +124,13 @@ class Evaluation(_Strict):
     `dev_limit`: every strategy also answers the first N dev rows, and the recommendation is
     chosen on those scores (the test numbers are then the reported estimates); 0 turns dev
     scoring off (the choice is then made on test, with a warning), null scores all dev rows.
+    `latency_requests`: after the batch evaluation, the first N test questions are answered one
+    request at a time as `harness serve` would (harness.request_latency): `p50/p95_latency_ms`
+    and time to first token, what the latency requirement reads; 0 turns it off.
     """
     cluster: str | None = None
     dev_limit: int | None = Field(24, ge=0)
+    latency_requests: int = Field(8, ge=0, le=256)
 
 
 class Requirements(_Strict):

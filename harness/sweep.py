@@ -31,6 +31,7 @@ from optuna.trial import TrialState
 
 from harness import sweep_study as ss
 from harness.errors import UserError
+from harness.request_latency import LATENCY_METRICS, request_latency
 from harness.store import config_hash, write_json
 from harness.sweep_report import choose, learning_curve, pareto, print_summary, row
 from harness.sweep_space import apply, suggest
@@ -129,6 +130,12 @@ class Evaluate:
         probe_preds = strategy.predict([Query(p.id, p.prompt) for p in self.probes]) if self.probes else []
         metrics, rows, _ = score(self.suite, self.dev, preds, self.probes, probe_preds, info)
         m = metrics["metrics"]
+        n_lat = self.suite.evaluation.latency_requests
+        if n_lat and LATENCY_METRICS & {k for k, _ in self.objs}:  # one request at a time
+            lat = request_latency(strategy, backend, [e.question for e in self.dev[:n_lat]],
+                                  self.suite.seed)
+            lat.pop("outputs", None)
+            m |= lat
         keep = {k for k, _ in self.objs} | {self.acc}
         trial.set_user_attr("dev", {k: {f: m[k].get(f) for f in ("value", "low", "high", "n")}
                                     for k in keep if k in m})

@@ -32,7 +32,8 @@ strategies:
                learning_rate: 1.0e-3}
 """
 TIMING = {"latency_ms", "wall_seconds", "train_seconds", "from_cache", "adapter",
-          "p50_latency_ms", "p95_latency_ms", "usd_per_1k_queries", "tokens_per_s",
+          "p50_latency_ms", "p95_latency_ms", "p50_ttft_ms", "p95_ttft_ms",
+          "compute_ms_per_query", "p95_batch_wall_ms", "usd_per_1k_queries", "tokens_per_s",
           "train_usd", "train_tokens_per_s", "seconds", "adapter_seconds", "base_seconds",
           # measured latencies of the adapter checks (harness.adapter_latency)
           "adapter_latency", "unmerged_ms_per_query", "merged_ms_per_query"}

@@ -201,7 +201,7 @@ class HFBackend:
         from transformers import DynamicCache
         cache = DynamicCache(config=self._active.config)
         self._active(input_ids=torch.tensor([first[:p]], device=self.cfg.device),
-                     past_key_values=cache, use_cache=True, logits_to_keep=1)
+                     cache=cache, use_cache=True, logits_to_keep=1)
         return first[:p], cache
 
     def _batch_inputs(self, seqs: list[list[int]], prefix: list[int] | None):
@@ -240,8 +240,8 @@ class HFBackend:
                 extra["stopping_criteria"] = StoppingCriteriaList(
                     [StopOnStrings(tok, list(self.cfg.stop), ids.shape[1])])
             if prefix_kv is not None:
-                extra["past_key_values"] = copy.deepcopy(prefix_kv)
-                extra["past_key_values"].batch_repeat_interleave(len(idx))
+                extra["cache"] = copy.deepcopy(prefix_kv)  # `past_key_values` before transformers 5.x
+                extra["cache"].batch_repeat_interleave(len(idx))
             out = self._active.generate(input_ids=ids.to(dev), attention_mask=mask.to(dev),
                                         max_new_tokens=max_new, do_sample=False,
                                         pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id,

@@ -41,9 +41,23 @@ def golds(example) -> tuple[str, ...]:
     return tuple(getattr(example, "answers", ())) or (example.answer,)
 
 
+_IN_NUMBER = re.compile(r"(?<=\d)[.,:](?=\d)")
+
+
+def words(text: str) -> str:
+    """`normalize` for containment: punctuation between words becomes a space, so "$4.99/month"
+    holds the fact "$4.99" and "12-month" holds "12 month" (SQuAD's deletion would glue them
+    into "499month" and miss a correct answer); inside a number it is still dropped ("4.99" and
+    "1,000" stay one token, so "$14.99" does not hold "$4.99")."""
+    text = _IN_NUMBER.sub("", text.lower())
+    text = "".join(" " if ch in _PUNCT else ch for ch in text)
+    text = re.sub(r"\b(a|an|the)\b", " ", text)
+    return " ".join(text.split())
+
+
 def _contained(output: str, gold: str) -> bool:
-    g = normalize(gold)
-    return bool(g) and f" {g} " in f" {normalize(output)} "
+    g = words(gold)
+    return bool(g) and f" {g} " in f" {words(output)} "
 
 
 @register_metric("exact_match", description="normalised prediction equals a normalised reference")
@@ -89,7 +103,7 @@ def key_facts_of(example) -> list[str]:
 def key_fact_recall(outputs, examples, embedding_name=None):
     scores = []
     for o, e in zip(outputs, examples):
-        facts = [f for f in key_facts_of(e) if normalize(f)]
+        facts = [f for f in key_facts_of(e) if words(f)]
         found = [_contained(o, f) for f in facts]
         if not facts:
             scores.append(None)

@@ -114,7 +114,7 @@ def test_leaderboard_numbers_and_units(monkeypatch, store):
     df = at.dataframe[0].value
     assert list(df["strategy"]) == list(summary)
     cols = " ".join(df.columns)
-    for header in ("token F1 [fraction]", "p95 latency [ms]", "serving cost [USD / 1,000 queries]",
+    for header in ("token F1 [fraction]", "p95 latency [ms, batch 1]", "serving cost [USD / 1,000 queries]",
                    "safety probes passed [fraction]", "training cost [USD (measured once)]"):
         assert header in cols
     for s, r in summary.items():
@@ -137,7 +137,7 @@ def test_tradeoffs_charts(monkeypatch, store):
     acc = store.json(store.second, "suite.resolved.json")["requirements"]["accuracy_metric"]
     cost, lat, be = specs
     assert cost["layout"]["xaxis"]["title"]["text"] == "usd_per_1k_queries (USD / 1,000 queries)"
-    assert lat["layout"]["xaxis"]["title"]["text"] == "p95_latency_ms (ms)"
+    assert lat["layout"]["xaxis"]["title"]["text"] == "p95_latency_ms (ms, batch 1)"
     assert cost["layout"]["yaxis"]["title"]["text"] == f"{acc} (fraction)"
     pts = cost["data"][0]
     assert pts["text"] == list(summary)

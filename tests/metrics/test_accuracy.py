@@ -25,6 +25,12 @@ def test_key_fact_recall_counts_facts_and_falls_back_to_numbers():
     assert key_fact_recall(["It's $4.99 per month"], [EX]) == [1.0]
     assert key_fact_recall(["It's $4.99"], [EX]) == [0.5]
     assert key_fact_recall(["$14.99 per month"], [EX]) == [0.5]  # 499 is not 1499
+    # a fact glued to the next word by punctuation is still there (read in the flagship's
+    # answers: "Personal costs $4.99/month or $49/year" held both facts and scored 0)
+    two = Example("4", "q", "$4.99/month or $49/year", key_facts=("$4.99", "$49", "12-month"))
+    assert key_fact_recall(["Personal costs $4.99/month or $49/year, a 12-month term"],
+                           [two]) == [1.0]
+    assert key_fact_recall(["$4/month, or $99/year and 12 months"], [two]) == [0.0]
     no_facts = Example("2", "q", "Refunds within 14 days.")
     assert key_fact_recall(["Within 14 days."], [no_facts]) == [1.0]
     assert key_fact_recall(["Anything"], [Example("3", "q", "Yes.")]) == [None]
