@@ -13,8 +13,7 @@ callers test with `isinstance` (never `hasattr`): `ModelBackend` (generation), `
 (`with backend.adapter(dir, merged=False):` attaches a saved peft adapter for the block),
 `Tokenizes` (a local `tokenizer` and `encode_chat`: prompts can be fitted to the model) and
 `Trainable` (what training needs: that, the base `model`, and `using(module)` to generate with
-a module being trained). Backends are built by
-`harness.backends.build`, the one factory.
+a module being trained). Backends are built by `harness.backends.build`, the one factory.
 """
 from __future__ import annotations
 
