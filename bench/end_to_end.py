@@ -4,7 +4,10 @@
 
 Prints the wall time and the peak resident memory of the run (the child's maximum RSS from
 `getrusage(RUSAGE_CHILDREN)`) against the targets for the default profile (<= 900 s, i.e. 15 min, <= 3 GB),
-and each strategy's own wall time from the run's summary.json.
+and each strategy's own wall time from the run's summary.json, its accuracy and safety figures
+and its batch-1 latency; then the time to a decision: the wall time until decision.json names
+the recommendation (or says none), and the width of the chosen strategy's accuracy interval
+(what the minutes bought: a speed-up is judged by the interval it makes affordable).
 """
 from __future__ import annotations
 
@@ -53,9 +56,21 @@ def main():
     for name, r in json.loads(summary.read_text())["results"].items():
         figs = "  ".join(f"{k} {m['value']:.3f} [{m['low']:.3f}, {m['high']:.3f}] n={m['n']}"
                          for k in shown if (m := r["metrics"].get(k)) and m.get("value") is not None)
-        print(f"  {name}: {r['wall_seconds']:.0f} s  {figs}")
+        lat = "  ".join(f"{k} {m['value']:,.0f} ms" for k in ("p95_latency_ms", "p95_ttft_ms")
+                        if (m := r["metrics"].get(k)) and m.get("value") is not None)
+        print(f"  {name}: {r['wall_seconds']:.0f} s  {figs}  {lat} (batch 1)")
     decision = json.loads((summary.parent / "decision.json").read_text())
-    print(f"recommended: {decision.get('chosen')}")
+    chosen = decision.get("chosen")
+    print(f"recommended: {chosen}")
+    acc = json.loads((summary.parent / "suite.resolved.json").read_text())["requirements"][
+        "accuracy_metric"]
+    best = chosen or max(json.loads(summary.read_text())["results"].items(),
+                         key=lambda kv: (kv[1]["metrics"].get(acc) or {}).get("value") or -1)[0]
+    e = json.loads(summary.read_text())["results"][best]["metrics"].get(acc) or {}
+    if e.get("low") is not None:
+        print(f"TIME TO DECISION: {wall:.0f} s; {'recommended' if chosen else 'best (none recommended)'}"
+              f" {best}: {acc} {e['value']:.3f} [{e['low']:.3f}, {e['high']:.3f}], interval width "
+              f"{e['high'] - e['low']:.3f} (n={e.get('n')})")
     print(f"results: {summary.parent}")
     if args.profile:  # the targets are set for the default profile only
         print(f"WALL: {wall:.0f} s; PEAK RSS: {peak_gb:.2f} GB (profile {args.profile}; the "
