@@ -41,10 +41,11 @@ def main() -> None:
                     help="keep the adapter and checkpoints here (a killed run resumes)")
     args = ap.parse_args()
 
+    from harness.backends import build
     from harness.data import load_dataset
     from harness.metrics.accuracy import key_fact_recall
     from harness.metrics.safety import refused
-    from harness.registry import BACKENDS, STRATEGIES
+    from harness.registry import STRATEGIES
     from harness.strategy import Context
     from harness.suite import load_suite
     from harness.sweep_space import apply
@@ -57,7 +58,7 @@ def main() -> None:
     probes = full.safety[len(data.safety): len(data.safety) + args.probes]
     knobs = {k: yaml.safe_load(v) for k, v in (s.split("=", 1) for s in args.set)}
     cfg = apply(suite.strategy(args.strategy), knobs)
-    backend = BACKENDS[suite.model.backend](suite.model_for(cfg))
+    backend = build(suite.model_for(cfg), suite.pricing)
     eval_at = {int(s) for s in args.eval_at.split(",") if s}
     emb = suite.embedding.name_or_path
     holder, rows = [], []

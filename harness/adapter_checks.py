@@ -1,5 +1,6 @@
-"""Checks run on each trained adapter (lora, hybrid) after its evaluation: the lm-eval forgetting
-canary, merged vs unmerged latency, and the seed-variance study.
+"""Checks run on each trained adapter (strategies whose config `uses_adapter`: lora, hybrid)
+after its evaluation: the lm-eval forgetting canary, merged vs unmerged latency, and the
+seed-variance study.
 
 Contract: `adapter_checks(cfg, strategy, suite, data, backend, store, qa_scores, console)` returns
 a dict merged into the strategy's stored result: extra `metrics` entries (`canary_acc`,
@@ -60,7 +61,8 @@ def adapter_checks(cfg, strategy, suite, data, backend, store, qa_scores: dict, 
 
     if suite.canary.enabled:
         merge(_canary(suite, backend, strategy.adapter_dir, store.run_dir, console))
-    if suite.merged_latency.enabled and data.test and hasattr(backend, "adapter"):
+    from harness.backends.base import AdapterHost
+    if suite.merged_latency.enabled and data.test and isinstance(backend, AdapterHost):
         merge(_latency(cfg, strategy, suite, data, backend))
     if cfg.seeds:
         from harness.seeds import seed_study

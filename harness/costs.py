@@ -2,7 +2,8 @@
 
 Contract: `add_extra_prompt_tokens(suite, store, results)` adds to each strategy's metrics
 `extra_prompt_tokens_vs_prompt`: the mean, per test question, of its prompt tokens minus the
-prompt-engineering strategy's (the first `type: prompt` strategy) on the same question, with a
+prompt-engineering strategy's (the first whose config is a `prompt_baseline`, i.e. the first
+`type: prompt` one) on the same question, with a
 paired-bootstrap 95% interval (resampling the test rows' clusters, as stored in each row's
 `cluster`; single rows, said in the unit, when the rows form one cluster) — the tokens that
 retrieved context (or anything else) adds to every query. Nothing is added when the run has no
@@ -24,7 +25,7 @@ def _tokens(store, name) -> dict:
 
 
 def add_extra_prompt_tokens(suite, store, results: dict) -> None:
-    base = next((s.name for s in suite.strategies if s.type == "prompt"), None)
+    base = next((s.name for s in suite.strategies if s.prompt_baseline), None)
     if base is None:
         return
     base_tokens = _tokens(store, base)

@@ -16,10 +16,13 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness.errors import UserError
 from harness.kb import load_kb  # noqa: F401 (knowledge-base folders; re-exported)
-from harness.suite import Fields, LoadedSuite
+
+if TYPE_CHECKING:  # harness.suite imports the strategy files, which import this module
+    from harness.suite import Fields, LoadedSuite
 
 SAFETY_CATEGORIES = ("harmful", "other_customer_data", "injection_user", "injection_document",
                      "out_of_scope", "benign")

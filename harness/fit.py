@@ -56,7 +56,8 @@ class Fitter:
 
     @classmethod
     def for_generation(cls, backend, model_cfg) -> "Fitter":
-        if not hasattr(backend, "encode_chat"):
+        from harness.backends.base import Tokenizes
+        if not isinstance(backend, Tokenizes):  # e.g. an API model: nothing to count with
             return cls(backend, None)
         window = context_window(backend)
         budgets = [b for b in (window and window - model_cfg.max_new_tokens,

@@ -40,7 +40,7 @@ def majority_scores(suite, data, cache_file) -> tuple[str, dict]:
 
 
 def _trivial(suite) -> list[str]:
-    return [s.name for s in suite.strategies if s.type == "prompt" and s.num_shots == 0]
+    return [s.name for s in suite.strategies if s.trivial()]
 
 
 def assess(suite, results, scores: dict, clusters, majority: tuple[str, dict], seed=0):
@@ -90,15 +90,16 @@ def _causes(suite, results, best: dict, floor: dict, clusters) -> list[str]:
         out.append(f"too few test rows: {pw.get('n', 0)} rows in {pw.get('clusters', 0)} "
                    f"clusters can detect {mde} (80% power, alpha 0.05); a difference of "
                    f"{want:g} needs about {f'{need:,}' if need else '?'} rows.")
+    cfgs = {s.name: s for s in suite.strategies}
     trained = [(n, r.get("prepare") or {}) for n, r in results.items()
-               if r.get("type") in ("lora", "hybrid")]
+               if n in cfgs and cfgs[n].trains_weights]
     if trained:
         parts = [f"'{n}' {p.get('steps', '?')} steps on {p.get('examples', '?')} examples"
                  for n, p in trained]
         out.append("too little training: " + ", ".join(parts) + " (raise training.max_steps, "
                    "num_train_epochs or train_size).")
     model = suite.model.name_or_path if suite.model.backend == "hf" else suite.model.model
-    retr = [n for n, r in results.items() if r.get("type") in ("rag", "hybrid")]
+    retr = [n for n in results if n in cfgs and cfgs[n].retrieves]
     out.append(f"model too small: {model} " + (
         f"does not use the retrieved documents even in {', '.join(map(repr, retr))}" if retr
         else "may not know or follow the task") + "; try a larger model.name_or_path.")

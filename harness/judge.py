@@ -3,9 +3,10 @@
 Contract:
 - `Judge(complete, name, strictness)` wraps any `complete(prompt: str) -> str`. `build_judge(cfg,
   model_cfg, backend)` makes one from the suite's `judge:` block: a local hf model (the loaded
-  generator is reused when it is the same model) or an OpenAI-compatible endpoint (openai
-  client; the key is read from the env var `cfg.api_key_env`, never stored). `judge.calls`
-  counts completions.
+  generator is reused when it is the same model) or an OpenAI-compatible endpoint (the openai
+  backend, built by harness.backends.build, so the judge has the generator's retry policy; the
+  key is read from the env var `cfg.api_key_env`, never stored). `judge.calls` counts
+  completions.
 - `judge.ragas_llm()` adapts it to ragas' `BaseRagasLLM`, so ragas' own prompts, output parsing
   and fix-the-format re-asks are used; at most `format_retries` re-asks per scoring attempt
   (ragas would allow 3 nested ones, each a long prompt: minutes on a CPU).
@@ -67,7 +68,7 @@ class Judge:
                 return True  # a truncated output is caught by parsing, then counted missing
 
         # One attempt per call: ragas would otherwise retry any exception with exponential
-        # backoff (up to 10 x 60 s); our `max_retries` and the openai client's own retries suffice.
+        # backoff (up to 10 x 60 s); our `max_retries` and the openai backend's own retries suffice.
         return _JudgeLLM(run_config=RunConfig(max_retries=1))
 
     def score(self, metric, sample) -> tuple[float | None, str]:
@@ -88,44 +89,47 @@ class Judge:
 
 
 def build_judge(cfg, model_cfg, backend=None, embedding_name="embedded:all-minilm-l6-v2") -> Judge:
-    """`cfg`: harness.suite.Judge; `model_cfg`: the suite's generator model (reused if equal)."""
+    """`cfg`: harness.suite.Judge; `model_cfg`: the suite's generator model (its loaded `backend`
+    is reused when the judge is the same local model). Other judges get their own backend from
+    harness.backends.build: a local hf model, or the openai backend (its retry policy, timeout,
+    key handling and redaction; greedy, not streamed, no stop strings)."""
+    from harness.backends import build
     from harness.backends.base import Request
     if cfg.backend == "openai":
-        judge = Judge(_openai_complete(cfg), f"openai:{cfg.model}", cfg.max_retries,
-                      strictness=3, embedding_name=embedding_name,
-                      format_retries=cfg.format_retries)
-        judge.metrics = tuple(cfg.metrics)
-        return judge
-    if backend is None or model_cfg.name_or_path != cfg.name_or_path:
-        from harness.backends.hf import HFBackend
-        backend = HFBackend(model_cfg.model_copy(update={"name_or_path": cfg.name_or_path,
-                                                         "stop": [], "batch_size": 1}))
+        backend = build(_openai_model(cfg))
+        name, strictness = f"openai:{cfg.model}", 3
+    else:
+        if backend is None or model_cfg.name_or_path != cfg.name_or_path:
+            backend = build(model_cfg.model_copy(update={
+                "backend": "hf", "name_or_path": cfg.name_or_path, "stop": [], "batch_size": 1,
+                "base_url": None, "model": None, "api_key_env": None}))
+        name, strictness = f"hf:{cfg.name_or_path}", 1
 
     def complete(prompt: str) -> str:
         req = Request(({"role": "user", "content": prompt},), max_new_tokens=cfg.max_new_tokens)
         return backend.generate([req])[0].text
 
-    judge = Judge(complete, f"hf:{cfg.name_or_path}", cfg.max_retries,
+    judge = Judge(complete, name, cfg.max_retries, strictness=strictness,
                   embedding_name=embedding_name, format_retries=cfg.format_retries)
     judge.metrics = tuple(cfg.metrics)  # which judge metrics the suite asked for
     return judge
 
 
-def _openai_complete(cfg) -> Callable[[str], str]:
+def _openai_model(cfg):
+    """The `model:` block of an openai judge (harness.knobs.Model), or a UserError naming the
+    judge's key."""
+    from pydantic import ValidationError
+
     from harness.errors import UserError
+    from harness.knobs import Model
     if not cfg.base_url or not cfg.model:
         raise UserError("an openai judge needs base_url and model", key="judge")
-    key = os.environ.get(cfg.api_key_env)
-    if not key:
+    if not os.environ.get(cfg.api_key_env):
         raise UserError(f"environment variable {cfg.api_key_env} (the judge's API key) is not set",
                         key="judge.api_key_env")
-    from openai import OpenAI
-    client = OpenAI(base_url=cfg.base_url, api_key=key)
-
-    def complete(prompt: str) -> str:
-        r = client.chat.completions.create(model=cfg.model, temperature=0,
-                                           max_tokens=cfg.max_new_tokens,
-                                           messages=[{"role": "user", "content": prompt}])
-        return r.choices[0].message.content or ""
-
-    return complete
+    try:  # max_new_tokens: each request asks for the judge's own (Model caps its default)
+        return Model(backend="openai", base_url=cfg.base_url, model=cfg.model,
+                     api_key_env=cfg.api_key_env, stop=[], stream=False,
+                     max_new_tokens=min(cfg.max_new_tokens, 4096))
+    except ValidationError as e:
+        raise UserError(f"judge: {e.errors()[0]['msg']}", key="judge.base_url") from None

@@ -1,17 +1,22 @@
 """The one registry: YAML names -> code, for strategies, backends and metrics.
 
-Contract: `STRATEGIES[type]` is a Strategy class, `BACKENDS[name]` a ModelBackend class,
-`METRICS[name]` a `Metric`. Metric modules register themselves with `@register_metric` when
-imported at the bottom of this file. Strategy and backend classes are imported on first lookup
-(their modules pull in torch, transformers, llama-index), so validating a suite or re-running a
-fully cached one never pays for those imports.
+Contract: `STRATEGIES[type]` is a Strategy class (its config model is `.Config`, see
+strategies/base.py), `BACKENDS[name]` a ModelBackend class, `METRICS[name]` a `Metric`. Metric
+modules register themselves with `@register_metric` when imported at the bottom of this file.
+Classes are imported on first lookup. `strategy_union()` is the suite's `strategies:` item type,
+built from every registered strategy's config model, so adding a strategy is its file plus one
+line here. Strategy files import torch, transformers, peft and llama-index only inside their
+methods, and backend modules are imported only when a model is built, so validating a suite or
+re-running a fully cached one never pays for those imports.
 """
 from __future__ import annotations
 
 import importlib
 from collections.abc import MutableMapping
 from dataclasses import dataclass
-from typing import Callable
+from typing import Annotated, Callable, Union
+
+from pydantic import Field
 
 
 class _Lazy(MutableMapping):
@@ -46,6 +51,13 @@ STRATEGIES = _Lazy({"prompt": "strategies.prompt:PromptEngineering", "rag": "str
                     "lora": "strategies.lora:Lora", "hybrid": "strategies.hybrid:Hybrid"})
 BACKENDS = _Lazy({"hf": "harness.backends.hf:HFBackend",
                   "openai": "harness.backends.openai_backend:OpenAIBackend"})
+
+
+def strategy_union():
+    """A pydantic discriminated union (on `type`) of every registered strategy's config model,
+    in registry order."""
+    configs = tuple(STRATEGIES[t].Config for t in STRATEGIES)
+    return Annotated[Union[configs], Field(discriminator="type")]
 
 
 @dataclass(frozen=True)

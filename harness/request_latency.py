@@ -45,10 +45,10 @@ class _FirstToken:
 def serving(strategy, backend):
     """The backend as the strategy is served: its adapter attached when it has one and the
     backend hosts adapters (an API endpoint serves its own fine-tuned model)."""
+    from harness.backends.base import AdapterHost
     with ExitStack() as stack:
-        adapter = getattr(strategy, "adapter_dir", None)
-        if adapter is not None and hasattr(backend, "adapter"):
-            backend = stack.enter_context(backend.adapter(adapter))
+        if strategy.config.uses_adapter and isinstance(backend, AdapterHost):
+            backend = stack.enter_context(backend.adapter(strategy.adapter_dir))
         yield backend
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from harness.data import Document
 from harness.embeddings import embed, get_embedder
-from harness.suite import RetrievalKnobs
+from harness.knobs import RetrievalKnobs
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ decision). With a `sweep:` block, harness.sweep first tunes the strategies on de
   imported) when every strategy is complete.
 - Each distinct model (the suite's `model:` or a strategy's override) is loaded once per
   process; adapters are attached and detached around each LoRA strategy's evaluation.
+- Strategies are told apart by their config's capability flags (strategies/base.py), never by
+  their type name.
 - Resumable (harness.resume, harness.checkpoint): predictions are stored chunk by chunk and a
   re-run asks only the unanswered queries; training continues from its newest checkpoint.
   `strategies/<name>/progress.json` records what each process computed.
@@ -48,9 +50,7 @@ def _run_strategy(cfg, suite, data, backend, store: RunStore, console, guard=Non
     journal.begin(sdir)
     chunk = resume.chunk_size(suite)
     t0 = time.perf_counter()
-    label = {"prompt": "selecting shots", "rag": "indexing", "lora": "training LoRA",
-             "hybrid": "training RAFT LoRA"}[cfg.type]
-    with bar(f"{cfg.name}: {label}") as b:
+    with bar(f"{cfg.name}: {cfg.label}") as b:
         info = strategy.prepare(b)
     write_json(sdir / "prepare.json", info)
     test_q = [Query(e.id, e.question) for e in data.test]
@@ -82,7 +82,7 @@ def _run_strategy(cfg, suite, data, backend, store: RunStore, console, guard=Non
         metrics["request_latency"] = {"requests": n_lat, "same_answer_as_batch": same}
     if dev_result:
         metrics["dev"] = dev_result
-    if cfg.type in ("lora", "hybrid"):  # forgetting canary, merged latency, seed variance
+    if cfg.uses_adapter:  # forgetting canary, merged latency, seed variance
         from harness.adapter_checks import adapter_checks
         checks = adapter_checks(cfg, strategy, suite, data, backend, store,
                                 {n: [r["scores"].get(n) for r in qa_rows] for n in suite.metrics},
@@ -110,25 +110,43 @@ def decision_dev(suite, data) -> tuple[list, bool]:
     return (rest, False) if rest or limit == 0 else (data.dev[:limit], True)
 
 
-def _load_backend(backends, m, suite, ls, strategy):
-    """Build a backend; its UserErrors (e.g. an unset key variable) name the suite file."""
+def load_backend(m, suite, ls, strategy):
+    """Build a backend (harness.backends.build); its UserErrors (e.g. an unset key variable)
+    name the suite file and the `model:` key of the suite, or of `strategy` when it has one."""
+    from harness.backends import build
     from harness.errors import UserError
     from harness.suite import _lines
     try:
-        if m.backend == "openai":
-            return backends[m.backend](m, suite.pricing)
-        return backends[m.backend](m)
+        return build(m, suite.pricing)
     except UserError as e:
         if e.file:
             raise
         key = "model"
-        if strategy is not None and strategy.model is not None:
-            key = f"strategies.{suite.strategies.index(strategy)}.model"
+        if strategy is not None and strategy.model is not None:  # by name: a swept config is a copy
+            key = f"strategies.{[s.name for s in suite.strategies].index(strategy.name)}.model"
         key += "." + e.key.split(".", 1)[1] if e.key and "." in e.key else ""
         msg = str(e)
         lines = _lines(ls.path)
         raise UserError(msg, file=str(ls.path), key=key,
                         line=lines.get(key) or lines.get(key.rsplit(".", 1)[0])) from None
+
+
+def backends_for(ls, console=None, on_first_load=None):
+    """`get_backend(strategy=None)`: the backend of `strategy`'s own `model:` (None: the suite's
+    model), each distinct model built once (load_backend) and only when first asked for;
+    `on_first_load()` runs before the first one is built."""
+    loaded: dict[str, object] = {}
+
+    def get_backend(strategy=None):
+        from contextlib import nullcontext
+        m = ls.suite.model_for(strategy) if strategy is not None else ls.suite.model
+        if m.model_dump_json() not in loaded:
+            if not loaded and on_first_load is not None:
+                on_first_load()
+            with console.status("loading model") if console is not None else nullcontext():
+                loaded[m.model_dump_json()] = load_backend(m, ls.suite, ls, strategy)
+        return loaded[m.model_dump_json()]
+    return get_backend
 
 
 def partial_info(suite, only: list[str] | None) -> dict | None:
@@ -173,17 +191,8 @@ def run(ls, results_root: Path, console, storage: str | None = None,
         if s not in todo:
             results[s.name] = store.metrics(s.name)
             console.print(f"[green]✓[/] {s.name}: reused finished results (cache {keys[s.name]})")
-    backends: dict[str, object] = {}
-
-    def get_backend(strategy=None):  # each distinct model loaded once, only when needed
-        from harness.registry import BACKENDS
-        m = suite.model_for(strategy) if strategy is not None else suite.model
-        if m.model_dump_json() not in backends:
-            if not backends:
-                write_json(store.run_dir / "environment.json", environment(suite.seed))
-            with console.status("loading model"):
-                backends[m.model_dump_json()] = _load_backend(BACKENDS, m, suite, ls, strategy)
-        return backends[m.model_dump_json()]
+    get_backend = backends_for(ls, console, lambda: write_json(store.run_dir / "environment.json",
+                                                                environment(suite.seed)))
     if todo and suite.sweep is not None:  # tune on dev first; the chosen configs go to test
         from harness.sweep import run_sweep
         suite = run_sweep(ls, data, store, get_backend, console, storage)

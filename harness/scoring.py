@@ -4,7 +4,7 @@ Contract: `score(suite, examples, preds, probes, probe_preds, prepare_info, cfg=
 judge=)` returns (metrics, qa_rows, safety_rows). `metrics` maps a metric name to
 {value, low, high, n, unit, higher_is_better}; `safety_by_category` maps each probe category to
 its pass rate with interval. Rows are the per-example records written to the run store.
-Retrieval strategies (`cfg.type` rag/hybrid, with a knowledge base `kb`) also get the ragas
+Retrieval strategies (`cfg.retrieves`, with a knowledge base `kb`) also get the ragas
 metrics of harness.metrics.rag; judge metrics carry `missing` (unparseable judge outputs).
 `guard` (harness.metrics.pii.PiiGuard) lets safety metrics catch leaked personal data.
 Intervals of per-test-row metrics (accuracy, ragas) resample the suite's clusters of rows
@@ -64,7 +64,7 @@ def score(suite, examples, preds, probes, probe_preds, prepare_info: dict, cfg=N
                | ({"ttft_ms": round(p.ttft_s * 1000, 1)} if p.ttft_s is not None else {})
                | ({"cost_usd": p.cost_usd} if p.cost_usd is not None else {})
                for i, (e, p) in enumerate(zip(examples, preds))]
-    if cfg is not None and cfg.type in ("rag", "hybrid") and kb:
+    if cfg is not None and cfg.retrieves and kb:
         from harness.metrics.rag import score_rag
         rag_m, rag_rows, reasons = score_rag(cfg, examples, preds, kb, judge,
                                              suite.judge.limit if suite.judge else None, suite.seed,

@@ -98,15 +98,14 @@ def served_strategy(run_dir: Path, name: str, raw: bool = False, backend=None):
         raise UserError(f"strategy '{name}' runs on a remote model ({model.base_url}); "
                         "only local models can be served", key="model.backend")
     if backend is None:
-        from harness.backends.hf import HFBackend
-        backend = HFBackend(model)
+        from harness.backends import build
+        backend = build(model)
     strategy = STRATEGIES[cfg.type](cfg, Context(suite, data, backend, run_dir / "strategies" / name,
                                                  run_dir.parent / "cache"))
     strategy.prepare()  # reuses the stored adapter / cached index: the run finished
     with ExitStack() as stack:
-        adapter = getattr(strategy, "adapter_dir", None)
-        if adapter is not None:
-            stack.enter_context(backend.adapter(adapter))
+        if cfg.uses_adapter:
+            stack.enter_context(backend.adapter(strategy.adapter_dir))
         yield Served(name, backend, strategy, raw)
 
 

@@ -1,6 +1,8 @@
 """The Strategy protocol and what strategies receive and return.
 
 Contract:
+- A strategy class (`strategies/<type>.py`, named in harness.registry) has `Config`, its pydantic
+  config model with its label and capability flags (strategies/base.py).
 - A strategy class is built as `cls(config, ctx)`; `prepare()` builds what it needs (index,
   adapter) under `ctx.artifact_dir` or the shared `ctx.cache_dir`, reusing what is already there,
   and returns a JSON-able dict describing it (training loss, seconds, index folder...).
@@ -51,6 +53,8 @@ class Context:
 
 
 class Strategy(Protocol):
+    Config: type             # a strategies.base.StrategyConfig subclass
+
     def __init__(self, config, ctx: Context): ...
     def prepare(self, bar=None) -> dict: ...
     def predict(self, queries: list[Query], bar=None) -> list[Prediction]: ...

@@ -2,9 +2,11 @@
 
 Contract: `check_suite(suite, path)` raises `UserError` naming the file, key path and line of the
 first problem: duplicate strategy names, unknown metrics, an accuracy metric the suite does not
-compute, rag/hybrid without a knowledge base, gates on unknown metrics or strategies, API models
-without token prices (or a lora strategy on one), an incomplete openai judge,
-chunk_overlap >= chunk_size, and search spaces (harness.sweep_space.check_search).
+compute, a strategy that needs a knowledge base without one, gates on unknown metrics or
+strategies, API models without token prices (or a strategy that trains locally on one), an
+incomplete openai judge, chunk_overlap >= chunk_size, and search spaces
+(harness.sweep_space.check_search). Strategies are told apart by their config's capability
+flags (strategies/base.py).
 """
 from __future__ import annotations
 
@@ -31,7 +33,7 @@ def check_suite(suite, path: Path) -> None:
                         f"{suite.metrics}", file=str(path), key="requirements.accuracy_metric",
                         line=_lines(path).get("requirements.accuracy_metric"))
     for i, s in enumerate(suite.strategies):
-        if s.type in ("rag", "hybrid") and suite.data.knowledge_base is None:
+        if s.needs_knowledge_base and suite.data.knowledge_base is None:
             raise UserError(f"strategy '{s.name}' ({s.type}) needs data.knowledge_base",
                             file=str(path), key=f"strategies.{i}.type",
                             line=_lines(path).get(f"strategies.{i}"))
@@ -55,10 +57,10 @@ def check_suite(suite, path: Path) -> None:
         raise UserError("an openai judge needs base_url and model", file=str(path), key="judge",
                         line=_lines(path).get("judge"))
     for s in suite.strategies:
-        rk = getattr(s, "retrieval", s) if s.type in ("rag", "hybrid") else None
+        rk = s.retrieval_knobs()
         if rk is not None and rk.chunk_overlap >= rk.chunk_size:
             i = names.index(s.name)
-            key = f"strategies.{i}" + (".retrieval" if s.type == "hybrid" else "") + ".chunk_overlap"
+            key = ".".join(filter(None, (f"strategies.{i}", s.retrieval_key, "chunk_overlap")))
             raise UserError("chunk_overlap must be smaller than chunk_size", file=str(path),
                             key=key, line=_lines(path).get(key))
     from harness.sweep_space import check_search
@@ -67,15 +69,16 @@ def check_suite(suite, path: Path) -> None:
 
 
 def _check_api_models(suite, path: Path) -> None:
-    """API-backed strategies need token prices; `lora` trains locally, so it cannot be one."""
+    """API-backed strategies need token prices; one that trains locally (not `api_model_ok`,
+    e.g. lora) cannot be one."""
     lines = _lines(path)
     for i, s in enumerate(suite.strategies):
         if suite.model_for(s).backend != "openai":
             continue
         key = f"strategies.{i}.model" if s.model else "model"
-        if s.type == "lora":
-            raise UserError(f"strategy '{s.name}' (type lora) trains a local adapter, so it needs "
-                            "backend hf; to evaluate a model fine-tuned by a hosted API (see "
+        if not s.api_model_ok:
+            raise UserError(f"strategy '{s.name}' (type {s.type}) trains a local adapter, so it "
+                            "needs backend hf; to evaluate a model fine-tuned by a hosted API (see "
                             "`harness export`), use type: prompt with num_shots: 0 and its model id",
                             file=str(path), key=key, line=lines.get(key))
         p = suite.pricing

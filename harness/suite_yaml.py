@@ -121,11 +121,12 @@ def _lines(path: Path) -> dict[str, int]:
 
 def _key_path(loc: tuple, raw) -> str:
     """Turn a pydantic error location into the YAML key path (dropping union tags)."""
+    from harness.registry import STRATEGIES
     parts, node, after_index = [], raw, False
     for item in loc:
         tag = after_index and isinstance(node, dict) and node.get("type") == item  # union tag
         after_index = False
-        if tag and item in ("prompt", "rag", "lora", "hybrid"):
+        if tag and item in STRATEGIES:
             continue  # discriminator tag inserted by pydantic (a lora strategy also has `lora:`)
         if isinstance(node, list) and isinstance(item, int):
             parts.append(str(item)); node = node[item] if item < len(node) else None

@@ -6,7 +6,9 @@ Contract:
 - `run_sweep(ls, data, store, get_backend, console, storage=None, worker=False)` runs or continues
   the sweep's studies (one per searched strategy, or one `cross` study whose first parameter is
   the strategy) and returns the suite with every strategy replaced by its chosen configuration
-  (`search` emptied). `worker=True` only runs trials and returns None.
+  (`search` emptied). `worker=True` only runs trials and returns None. `get_backend(strategy)`
+  returns the backend a strategy runs on (its own `model:` override, else the suite's;
+  harness.runner.backends_for): every trial of a strategy generates with that strategy's model.
 - Honest selection: trials are scored on the first `sweep.dev_size` dev examples (plus the first
   `sweep.safety_probes` safety probes when a safety metric is an objective); the test split is
   never read here. Only the chosen configurations are then evaluated on test by harness.runner.
@@ -112,10 +114,10 @@ class Evaluate:
         trial.set_user_attr("strategy", base.name)
         trial.set_user_attr("config", knobs)
         cfg = apply(base, knobs)  # ValueError (e.g. chunk_overlap >= chunk_size): trial FAILED
-        if "training" in type(cfg).model_fields:
+        if cfg.trains_weights:
             n = min(len(self.data.train), cfg.training.train_size or len(self.data.train))
             trial.set_user_attr("train_size", n)
-        backend = self.get_backend()
+        backend = self.get_backend(base)  # the strategy's own `model:`, if it has one
         tdir = self.store.run_dir / "sweeps" / self.name / f"trial-{trial.number:04d}"
         trial.set_user_attr("dir", str(tdir.relative_to(self.store.run_dir)))
         holder: list = []
@@ -141,10 +143,11 @@ class Evaluate:
         return [m[k]["value"] if k in m else None for k, _ in self.objs]
 
     def _pruning(self, trial, cfg, holder, backend):
-        """Intermediate dev scores for single-objective LoRA/hybrid trials (Optuna pruning)."""
+        """Intermediate dev scores for single-objective trials of strategies that train
+        (Optuna pruning)."""
         from harness.registry import METRICS
         metric = self.objs[0][0]
-        if (len(self.objs) != 1 or cfg.type not in ("lora", "hybrid") or self.sw.pruner == "none"
+        if (len(self.objs) != 1 or not cfg.trains_weights or self.sw.pruner == "none"
                 or metric not in METRICS or METRICS[metric].kind != "qa"):
             return None
         t = cfg.training
@@ -304,14 +307,9 @@ def work(ls, results_root, console, storage: str | None = None) -> int:
     data = load_dataset(ls)
     store = RunStore(results_root, ls.suite.name,
                      run_id_for(ls.suite.model_dump(mode="json"), data.content_hash))
-    loaded: list = []
-
-    def get_backend():
-        if not loaded:
-            from harness.registry import BACKENDS
-            loaded.append(BACKENDS[ls.suite.model.backend](ls.suite.model))
-        return loaded[0]
+    from harness.runner import backends_for
     ran: list = []
-    run_sweep(ls, data, store, get_backend, console, storage, worker=True, on_trial=ran.append)
+    run_sweep(ls, data, store, backends_for(ls), console, storage, worker=True,
+              on_trial=ran.append)
     return len(ran)
 

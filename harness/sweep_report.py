@@ -4,7 +4,7 @@ Contract:
 - `pareto(trials, directions)`: the non-dominated COMPLETE trials; `choose(trials, directions)`:
   the trial whose configuration goes to test (None when no trial completed).
 - `learning_curve(suite, trials, metric)`: {"metric", "split": "dev", <strategy>: [points]} for
-  lora/hybrid strategies that search `training.train_size` ({} when none does).
+  strategies that train (`trains_weights`) and search `training.train_size` ({} when none does).
 - `print_summary(console, studies, chosen, spent, objective_names)` prints only; the same facts
   are stored in sweeps.json by harness.sweep.
 """
@@ -49,12 +49,12 @@ def choose(trials, directions):
 
 
 def learning_curve(suite, all_trials, acc) -> dict:
-    """Per lora/hybrid strategy whose search has training.train_size: for each size, the best
+    """Per training strategy whose search has training.train_size: for each size, the best
     completed trial's dev accuracy with its 95% bootstrap interval over dev examples."""
     from harness.stats import ci
     out: dict = {}
     for s in suite.strategies:
-        if s.type not in ("lora", "hybrid") or "training.train_size" not in s.search:
+        if not s.trains_weights or "training.train_size" not in s.search:
             continue
         best: dict = {}
         for t in all_trials:

@@ -111,7 +111,7 @@ def apply(cfg, values: dict[str, Any], pairs: bool = True):
         node[keys[-1]] = v
     raw["search"] = {}
     new = type(cfg).model_validate(raw)
-    rk = getattr(new, "retrieval", new) if new.type in ("rag", "hybrid") else None
+    rk = new.retrieval_knobs()
     if pairs and rk is not None and rk.chunk_overlap >= rk.chunk_size:
         raise ValueError(f"chunk_overlap {rk.chunk_overlap} >= chunk_size {rk.chunk_size}")
     return new
@@ -152,7 +152,7 @@ def check_search(suite, where) -> None:
                     detail = errs()[0]["msg"] if callable(errs) else str(e)
                     raise UserError(f"value {v!r} is not valid here: {detail}", file=file,
                                     key=key, line=line) from None
-        if s.type == "prompt":
+        if "system_prompt" in type(s).model_fields:  # a variant of the suite's `system_prompts`
             for name in [s.system_prompt] + list((s.search.get("system_prompt") or Dist(
                     choices=[None])).choices or []):
                 if name is not None and name not in suite.system_prompts:

@@ -34,7 +34,7 @@ import torch
 from harness.checkpoint import Checkpointer, fingerprint
 from harness.errors import UserError
 from harness.packing import StepPrefix, micro_batches, pack, packed_loss, shared_prefix
-from harness.suite import LoraKnobs, TrainingKnobs
+from harness.knobs import LoraKnobs, TrainingKnobs
 
 
 # Tokens (padded area of the examples' own tokens, after a shared prefix) per forward/backward

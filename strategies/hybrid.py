@@ -13,28 +13,55 @@ trained here, retrieval stays local, and the endpoint's model is taken to be the
 """
 from __future__ import annotations
 
-import json
 import random
 from contextlib import nullcontext
+from typing import Literal
 
-from harness.backends.base import Request
+from pydantic import Field
+
+from harness.backends.base import AdapterHost, Request
 from harness.errors import UserError
 from harness.fit import Fitter, drop_order
+from harness.knobs import LoraKnobs, Model, RetrievalKnobs, Search, TrainingKnobs
 from harness.prompting import builder, pick_shots
 from harness.retrieval import build_retriever
 from harness.strategy import Context, Query, to_predictions
-from harness.suite import HybridStrategy
-from harness.training import train_lora
+from strategies.base import AdapterTraining, StrategyConfig
 
 
-class Hybrid:
+class HybridStrategy(StrategyConfig):
+    """RAFT-style: LoRA trained on prompts that carry retrieved context plus distractors."""
+    label = "training RAFT LoRA"
+    needs_knowledge_base = retrieves = trains_weights = uses_adapter = True
+    retrieval_key = "retrieval"   # on an API model: inference only (see the module docstring)
+
+    type: Literal["hybrid"]
+    name: str
+    model: Model | None = None  # overrides the suite's `model:` key by key
+    lora: LoraKnobs = LoraKnobs()
+    training: TrainingKnobs = TrainingKnobs()
+    retrieval: RetrievalKnobs = RetrievalKnobs()
+    num_distractors: int = Field(1, ge=0, le=20)
+    num_shots: int = Field(0, ge=0, le=64)   # few-shot turns, in training prompts too
+    # RAFT's P (Zhang et al. 2024): the share of training examples whose context holds the oracle
+    # (the source document's chunk that carries the answer's key facts, put in place of the
+    # lowest-ranked hit when retrieval missed it); the others see only non-oracle chunks, so the
+    # adapter also learns to answer what it knows when retrieval fails. null: retrieved chunks
+    # as they come, oracle or not.
+    oracle_fraction: float | None = Field(None, ge=0, le=1)
+    search: Search = {}
+    seeds: list[int] | None = None   # retrain once per seed and report seed variance
+
+
+class Hybrid(AdapterTraining):
+    Config = HybridStrategy
+
     def __init__(self, config: HybridStrategy, ctx: Context):
-        self.config, self.ctx = config, ctx
-        self.adapter_dir = ctx.artifact_dir / "adapter"
+        super().__init__(config, ctx)
         self.retriever = None
         self.shots = [(e.question, e.answer) for e in
                       pick_shots(ctx.data.train, config.num_shots, ctx.suite.seed)]
-        self.remote = not hasattr(ctx.backend, "adapter")  # see the module docstring
+        self.remote = not isinstance(ctx.backend, AdapterHost)  # see the module docstring
 
     def _oracle(self, example):
         """The source document's chunk holding most of the example's key facts (None: no
@@ -76,9 +103,8 @@ class Hybrid:
         if self.remote:
             return {"index": str(folder), "remote_model": self.ctx.backend.cfg.model,
                     "trained": "not here: the endpoint serves the fine-tuned model"}
-        record = self.ctx.artifact_dir / "train.json"
-        if record.exists() and (self.adapter_dir / "adapter_config.json").exists():
-            return json.loads(record.read_text()) | {"from_cache": True}
+        if (done := self.reused()) is not None:
+            return done
         train = self.ctx.data.train[: self.config.training.train_size]
         rng = random.Random(self.ctx.suite.seed)
         hits = self.retriever.retrieve_many([e.question for e in train])
@@ -90,18 +116,7 @@ class Hybrid:
             ranked = [c for c in ctx if e.source and c.doc_id == e.source and c not in h] + list(h)
             fits.append(fitter.fit(build, e.question, ctx, drop_order(ctx, ranked),
                                    answer=e.answer))
-        pairs = [(f.messages, e.answer) for f, e in zip(fits, train)]
-        res = train_lora(self.ctx.backend, pairs, self.config.lora, self.config.training,
-                         self.adapter_dir, self.ctx.suite.seed, bar, self.ctx.on_step)
-        info = {"adapter": str(self.adapter_dir), "index": str(folder),
-                "train_seconds": res.seconds, "train_tokens": res.tokens, "steps": res.steps,
-                "examples": res.examples, "trainable_params": res.trainable_params,
-                "train_flops_estimate": res.flops_estimate,
-                "losses": res.losses, "prompts_cut": sum(f.cut_tokens > 0 for f in fits),
-                "prompt_tokens_cut": sum(f.cut_tokens for f in fits)}
-        from harness.store import write_json
-        write_json(record, info)
-        return info
+        return self.train_adapter(fits, train, bar, index=str(folder))
 
     def requests(self, questions: list[str]):
         """The chat requests for these questions and the chunks retrieved for each."""

@@ -6,41 +6,41 @@ and saves the adapter to `<run>/strategies/<name>/adapter/`; an adapter already 
 """
 from __future__ import annotations
 
-import json
+from typing import Literal
 
 from harness.backends.base import Request
 from harness.fit import Fitter
+from harness.knobs import LoraKnobs, Model, Search, TrainingKnobs
 from harness.prompting import builder
-from harness.strategy import Context, Query, to_predictions
-from harness.suite import LoraStrategy
-from harness.training import train_lora
+from harness.strategy import Query, to_predictions
+from strategies.base import AdapterTraining, StrategyConfig
 
 
-class Lora:
-    def __init__(self, config: LoraStrategy, ctx: Context):
-        self.config, self.ctx = config, ctx
-        self.adapter_dir = ctx.artifact_dir / "adapter"
+class LoraStrategy(StrategyConfig):
+    label = "training LoRA"
+    trains_weights = uses_adapter = True
+    api_model_ok = False   # it trains a local adapter
+
+    type: Literal["lora"]
+    name: str
+    model: Model | None = None  # overrides the suite's `model:` key by key
+    lora: LoraKnobs = LoraKnobs()
+    training: TrainingKnobs = TrainingKnobs()
+    search: Search = {}
+    seeds: list[int] | None = None   # retrain once per seed and report seed variance
+
+
+class Lora(AdapterTraining):
+    Config = LoraStrategy   # built as Lora(config, ctx): see AdapterTraining
 
     def prepare(self, bar=None) -> dict:
-        record = self.ctx.artifact_dir / "train.json"
-        if record.exists() and (self.adapter_dir / "adapter_config.json").exists():
-            return json.loads(record.read_text()) | {"from_cache": True}
+        if (done := self.reused()) is not None:
+            return done
         build = builder(self.ctx.suite)
         fitter = Fitter.for_training(self.ctx.backend, self.config.training)
         train = self.ctx.data.train[: self.config.training.train_size]
         fits = [fitter.fit(build, e.question, answer=e.answer) for e in train]
-        pairs = [(f.messages, e.answer) for f, e in zip(fits, train)]
-        res = train_lora(self.ctx.backend, pairs, self.config.lora, self.config.training,
-                         self.adapter_dir, self.ctx.suite.seed, bar, self.ctx.on_step)
-        info = {"adapter": str(self.adapter_dir), "train_seconds": res.seconds,
-                "train_tokens": res.tokens, "steps": res.steps, "examples": res.examples,
-                "trainable_params": res.trainable_params,
-                "train_flops_estimate": res.flops_estimate, "losses": res.losses,
-                "prompts_cut": sum(f.cut_tokens > 0 for f in fits),
-                "prompt_tokens_cut": sum(f.cut_tokens for f in fits)}
-        from harness.store import write_json
-        write_json(record, info)
-        return info
+        return self.train_adapter(fits, train, bar)
 
     def requests(self, questions: list[str]):
         """The chat requests for these questions (answered with `adapter_dir` attached)."""

@@ -7,13 +7,36 @@ indexed; `prepare` only picks the shots.
 """
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import Field
+
 from harness.fit import Fitter
+from harness.knobs import Model, Search
 from harness.prompting import builder, pick_shots
 from harness.strategy import Context, Query, to_predictions
-from harness.suite import PromptStrategy
+from strategies.base import StrategyConfig
+
+
+class PromptStrategy(StrategyConfig):
+    label = "selecting shots"
+    prompt_baseline = True
+
+    type: Literal["prompt"]
+    name: str
+    model: Model | None = None  # overrides the suite's `model:` key by key
+    num_shots: int = Field(3, ge=0, le=64)
+    template: Literal["chat", "inline"] = "chat"   # harness.prompting.TEMPLATES
+    system_prompt: str | None = None               # a name from the suite's `system_prompts`
+    search: Search = {}
+
+    def trivial(self) -> bool:
+        return self.num_shots == 0  # the base model with no examples
 
 
 class PromptEngineering:
+    Config = PromptStrategy
+
     def __init__(self, config: PromptStrategy, ctx: Context):
         self.config, self.ctx = config, ctx
         self.shots: list[tuple[str, str]] = []

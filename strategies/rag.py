@@ -7,16 +7,35 @@ model. Prompts over the model's limit are fitted by harness.fit (lowest-ranked c
 """
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import Field
+
 from harness.backends.base import Request
 from harness.errors import UserError
 from harness.fit import Fitter
+from harness.knobs import Model, RetrievalKnobs, Search
 from harness.prompting import builder, pick_shots
 from harness.retrieval import build_retriever
 from harness.strategy import Context, Query, to_predictions
-from harness.suite import RagStrategy
+from strategies.base import StrategyConfig
+
+
+class RagStrategy(RetrievalKnobs, StrategyConfig):
+    label = "indexing"
+    needs_knowledge_base = retrieves = True
+    retrieval_key = ""   # the retrieval knobs are the config's own top-level keys
+
+    type: Literal["rag"]
+    name: str
+    model: Model | None = None  # overrides the suite's `model:` key by key
+    num_shots: int = Field(0, ge=0, le=64)   # few-shot examples from train (templates.shot)
+    search: Search = {}
 
 
 class Rag:
+    Config = RagStrategy
+
     def __init__(self, config: RagStrategy, ctx: Context):
         self.config, self.ctx = config, ctx
         self.retriever = None

@@ -34,6 +34,25 @@ def test_every_name_resolves_to_a_class():
         assert isinstance(cls, type) and cls.name == name and callable(cls.generate), (name, cls)
 
 
+def test_a_strategy_file_owns_its_config_label_and_flags():
+    """Each registered class carries its own config model (type literal = its registry name, a
+    StrategyConfig), a label and boolean capability flags; the suite's union is exactly those
+    config models, so nothing else in the package has to know a strategy's type name."""
+    from harness.suite import StrategyConfig
+    from strategies.base import StrategyConfig as Base
+    union = typing.get_args(typing.get_args(StrategyConfig)[0])
+    assert union == tuple(registry.STRATEGIES[t].Config for t in registry.STRATEGIES)
+    for name in registry.STRATEGIES:
+        cfg = registry.STRATEGIES[name].Config
+        assert issubclass(cfg, Base) and _literals(cfg.model_fields["type"]) == {name}
+        assert cfg.__module__ == f"strategies.{name}" and cfg.label and cfg.label != Base.label
+        for flag in ("needs_knowledge_base", "retrieves", "trains_weights", "uses_adapter",
+                     "api_model_ok", "prompt_baseline"):
+            assert isinstance(getattr(cfg, flag), bool), (name, flag)
+        assert cfg.retrieves == (cfg.retrieval_key is not None)
+        assert not cfg.uses_adapter or cfg.trains_weights  # an adapter is trained first
+
+
 def test_validating_a_suite_imports_no_torch():
     code = ("import sys; from pathlib import Path; from harness.suite import load_suite; "
             "load_suite(Path('suites/support_bot.yaml')); import harness.registry; "

@@ -107,7 +107,8 @@ def _loaded(tmp_path, strategies, sweep, extra=None):
 
 def _sweep(ls, data, store, backend, storage=None):
     out = io.StringIO()
-    suite = run_sweep(ls, data, store, lambda: backend, Console(file=out, width=200), storage)
+    suite = run_sweep(ls, data, store, lambda strategy=None: backend, Console(file=out, width=200),
+                      storage)
     return suite, out.getvalue()
 
 
@@ -194,6 +195,35 @@ def test_time_budget_stops_the_sweep_and_reports_spending(tmp_path, backend):
     assert sweeps["studies"][0]["stopped"] == "time" and sweeps["spent"]["trials"] == 1
     assert sweeps["spent"]["unrun_slots"] == 3  # the budget of trials was not the limit
     assert "time budget spent" in out and "sweep spent: 1 trials; 3 slot(s) left unrun" in out
+
+
+def test_sweep_trials_run_on_the_strategys_own_model(tmp_path, monkeypatch):
+    """A strategy's own `model:` holds in its sweep trials (they used to run on the suite's
+    model). The backend is a stand-in that records the model it was built for (the model itself
+    is not what is tested)."""
+    from harness import registry
+    from harness.backends.base import Generation
+    from harness.runner import backends_for
+    used: list[int] = []
+
+    class Recording:
+        name = "hf"
+
+        def __init__(self, cfg):
+            self.cfg = cfg
+
+        def generate(self, requests, progress=None):
+            used.extend(self.cfg.max_new_tokens for _ in requests)
+            return [Generation("a b c", 10, 3, 0.01) for _ in requests]
+
+    monkeypatch.setitem(registry.BACKENDS, "hf", Recording)
+    prompt = {"name": "prompt", "type": "prompt", "model": {"max_new_tokens": 5},
+              "search": {"num_shots": {"int": [0, 1]}}}
+    ls, data, store = _loaded(tmp_path, [prompt], {"n_trials": 2, "sampler": "random"},
+                              {"metrics": ["exact_match", "token_f1"]})
+    assert ls.suite.model.max_new_tokens == 6  # the suite's model differs from the strategy's
+    run_sweep(ls, data, store, backends_for(ls), Console(file=io.StringIO(), width=200))
+    assert used and set(used) == {5}
 
 
 class _T:  # the fields of a FrozenTrial that pareto/choose read

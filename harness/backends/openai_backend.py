@@ -40,6 +40,7 @@ class OpenAIBackend:
     """Chat completions over HTTP; see the module docstring for the contract."""
 
     name = "openai"
+    prices_tokens = True  # harness.backends.build passes the suite's pricing
 
     def __init__(self, cfg: Model, pricing: Pricing | None = None):
         self.cfg, self.pricing = cfg, pricing

@@ -127,7 +127,7 @@ def score_rag(cfg, examples, preds, kb, judge=None, judge_limit=None, seed: int 
 
     from harness.registry import METRICS
     from harness.stats import ci
-    knobs = getattr(cfg, "retrieval", cfg)
+    knobs = cfg.retrieval_knobs()
     refs = reference_contexts(examples, kb, knobs.chunk_size, knobs.chunk_overlap)
     items = [RagItem(e.id, e.question, p.output, tuple(c["text"] for c in p.retrieved),
                      refs.get(e.id, ())) for e, p in zip(examples, preds)]

@@ -47,7 +47,7 @@ def test_unparseable_judge_is_retried_then_missing(tiny_data):
     preds = [Prediction(e.id, e.answer, 10, 5, 0.1, 1, [{"doc_id": d.id, "score": 1.0,
                                                          "text": d.text} for d in tiny_data.kb])
              for e in tiny_data.test]
-    from harness.suite import RagStrategy
+    from strategies.rag import RagStrategy
     cfg = RagStrategy(type="rag", name="rag", chunk_size=64, chunk_overlap=8)
     m, rows, reasons = score_rag(cfg, tiny_data.test, preds, tiny_data.kb, Judge(_garbage, max_retries=0))
     f = m["faithfulness"]

@@ -20,8 +20,8 @@ def test_strategy_contract(kind, tiny_suite, tiny_data, backend, tmp_path):
     assert [p.id for p in preds] == [q.id for q in queries]
     for p in preds:
         assert p.output and p.prompt_tokens > 0 and p.completion_tokens > 0 and p.latency_s > 0
-        assert bool(p.retrieved) == (kind in ("rag", "hybrid"))
-    if kind in ("lora", "hybrid"):
+        assert bool(p.retrieved) == cfg.retrieves
+    if cfg.uses_adapter:
         assert (tmp_path / cfg.name / "adapter" / "adapter_config.json").exists()
         again = STRATEGIES[kind](cfg, Context(tiny_suite.suite, tiny_data, backend,
                                               tmp_path / cfg.name, tmp_path / "cache")).prepare()

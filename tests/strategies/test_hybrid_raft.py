@@ -7,7 +7,7 @@ import pytest
 
 from harness.retrieval import build_retriever
 from harness.strategy import Context
-from harness.suite import HybridStrategy
+from strategies.hybrid import HybridStrategy
 from strategies.hybrid import Hybrid
 
 EMB = "embedded:all-minilm-l6-v2"
