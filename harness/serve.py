@@ -24,7 +24,7 @@ import json
 import threading
 import time
 import uuid
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -103,10 +103,9 @@ def served_strategy(run_dir: Path, name: str, raw: bool = False, backend=None):
     strategy = STRATEGIES[cfg.type](cfg, Context(suite, data, backend, run_dir / "strategies" / name,
                                                  run_dir.parent / "cache"))
     strategy.prepare()  # reuses the stored adapter / cached index: the run finished
-    with ExitStack() as stack:
-        if cfg.uses_adapter:
-            stack.enter_context(backend.adapter(strategy.adapter_dir))
-        yield Served(name, backend, strategy, raw)
+    from harness.request_latency import serving
+    with serving(strategy, backend) as served:  # the adapter attached for the life of the block
+        yield Served(name, served, strategy, raw)
 
 
 class ChatRequest(BaseModel):
