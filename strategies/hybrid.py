@@ -14,6 +14,7 @@ trained here, retrieval stays local, and the endpoint's model is taken to be the
 from __future__ import annotations
 
 import random
+import re
 from contextlib import nullcontext
 from typing import Literal
 
@@ -23,6 +24,7 @@ from harness.backends.base import AdapterHost, Request
 from harness.errors import UserError
 from harness.fit import Fitter, drop_order
 from harness.knobs import LoraKnobs, Model, RetrievalKnobs, Search, TrainingKnobs
+from harness.metrics.accuracy import words
 from harness.prompting import builder, pick_shots
 from harness.retrieval import build_retriever
 from harness.strategy import Context, Query, to_predictions
@@ -49,8 +51,45 @@ class HybridStrategy(StrategyConfig):
     # adapter also learns to answer what it knows when retrieval fails. null: retrieved chunks
     # as they come, oracle or not.
     oracle_fraction: float | None = Field(None, ge=0, le=1)
+    # What a training example's answer is. `answer`: the row's written answer. `quote`: RAFT's
+    # quoted evidence (Zhang et al. 2024 train on answers that quote the oracle document): the
+    # sentences of the oracle chunk in the example's context that hold its key facts, as written
+    # there, so the adapter learns to find and copy the relevant sentence instead of recalling a
+    # memorised answer; the written answer where the context holds no such sentences (no oracle,
+    # a refusal, facts split across a chunk boundary).
+    answer_from: Literal["answer", "quote"] = "answer"
     search: Search = {}
     seeds: list[int] | None = None   # retrain once per seed and report seed variance
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def _plain(line: str) -> str:
+    """A knowledge-base line as prose: markdown emphasis and bullets dropped, a table row's cells
+    joined ("Business: $15 per user/month, 5 TB per user")."""
+    line = line.replace("**", "").strip().lstrip("-*# ").strip()
+    if line.startswith("|") or line.count("|") >= 2:
+        cells = [c.strip() for c in line.strip("|").split("|") if c.strip()]
+        line = f"{cells[0]}: {', '.join(cells[1:])}" if len(cells) > 1 else "".join(cells)
+    return line
+
+
+def quote(text: str, facts) -> str | None:
+    """The fewest sentences of `text` (in their order there) holding every fact, each fact
+    matched as key-fact recall matches it (harness.metrics.accuracy.words); None when some fact
+    is in no sentence or there are no facts."""
+    sentences = [p for p in (_plain(s) for s in _SENTENCE.split(text)) if p]
+    chosen: list[int] = []
+    for fact in facts:
+        f = f" {words(fact)} "
+        if any(f in f" {words(sentences[i])} " for i in chosen):
+            continue
+        hit = next((i for i, s in enumerate(sentences) if f in f" {words(s)} "), None)
+        if hit is None:
+            return None
+        chosen.append(hit)
+    return " ".join(sentences[i] for i in sorted(chosen)) or None
 
 
 class Hybrid(AdapterTraining):
@@ -93,6 +132,15 @@ class Hybrid(AdapterTraining):
         rng.shuffle(ctx)
         return ctx
 
+    def _answer(self, example, ctx) -> str:
+        """The training answer for an example whose prompt carries `ctx` (see `answer_from`)."""
+        if self.config.answer_from == "quote" and example.key_facts:
+            for c in ctx:
+                if example.source and c.doc_id == example.source:
+                    if (q := quote(c.text, example.key_facts)) is not None:
+                        return q
+        return example.answer
+
     def prepare(self, bar=None) -> dict:
         if not self.ctx.data.kb:
             raise UserError(f"strategy '{self.config.name}' needs data.knowledge_base",
@@ -115,7 +163,7 @@ class Hybrid(AdapterTraining):
             ctx = self._raft_context(e, h, rng)  # hit; an oracle put in by RAFT goes last
             ranked = [c for c in ctx if e.source and c.doc_id == e.source and c not in h] + list(h)
             fits.append(fitter.fit(build, e.question, ctx, drop_order(ctx, ranked),
-                                   answer=e.answer))
+                                   answer=self._answer(e, ctx)))
         return self.train_adapter(fits, train, bar, index=str(folder))
 
     def requests(self, questions: list[str]):

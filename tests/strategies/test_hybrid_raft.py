@@ -8,7 +8,7 @@ import pytest
 from harness.retrieval import build_retriever
 from harness.strategy import Context
 from strategies.hybrid import HybridStrategy
-from strategies.hybrid import Hybrid
+from strategies.hybrid import Hybrid, quote
 
 EMB = "embedded:all-minilm-l6-v2"
 
@@ -49,3 +49,33 @@ def test_half_mixes_both_and_null_keeps_retrieval_as_it_comes(contexts):
     with_oracle = [o.text in {x.text for x in c} for e, o, c in contexts[0.5] if o is not None]
     assert any(with_oracle) and not all(with_oracle)
     assert all(len(c) == 2 for _, _, c in contexts[None])  # top-1 + 1 distractor, untouched
+
+
+def test_quote_is_the_fewest_sentences_holding_every_fact():
+    text = ("| Business | $15 per user/month | 5 TB per user |\n"
+            "- **Enterprise** starts at 50 seats. It adds SCIM. Contact sales@example.com today.")
+    assert quote(text, ["50 seats", "sales@example.com"]) == (
+        "Enterprise starts at 50 seats. Contact sales@example.com today.")
+    assert quote(text, ["$15", "5 TB"]) == "Business: $15 per user/month, 5 TB per user"
+    assert quote(text, ["$15", "51 seats"]) is None          # one fact in no sentence
+    assert quote(text, []) is None
+    assert quote("Plan costs $14.99.", ["$4.99"]) is None    # matched as key-fact recall does
+
+
+def test_answer_from_quote_trains_on_the_oracle_sentences(contexts, tiny_suite, tiny_data,
+                                                         tmp_path):
+    def hybrid(answer_from):
+        cfg = HybridStrategy(type="hybrid", name="h", oracle_fraction=1.0,
+                             answer_from=answer_from)
+        return Hybrid(cfg, Context(tiny_suite.suite, tiny_data, None, tmp_path, tmp_path))
+    quoting, written = hybrid("quote"), hybrid("answer")
+    rows = [(e, o, c) for e, o, c in contexts[1.0] if o is not None and e.key_facts]
+    quoted = [(e, o, quoting._answer(e, c)) for e, o, c in rows]
+    assert all(written._answer(e, c) == e.answer for e, _, c in rows)
+    assert any(a != e.answer for e, _, a in quoted)
+    for e, o, a in quoted:
+        if a != e.answer:   # copied from the oracle chunk, and it holds the facts
+            assert all(f.lower() in a.lower() for f in e.key_facts)
+            assert all(w in o.text for w in a.replace(":", " ").replace(",", " ").split())
+    no_oracle = [(e, c) for e, o, c in contexts[0.0] if o is not None and e.key_facts]
+    assert all(quoting._answer(e, c) == e.answer for e, c in no_oracle)
