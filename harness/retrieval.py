@@ -10,6 +10,7 @@ Contract:
   (harness.qdrant_store: embedded local mode under `cache_dir/qdrant/`, or a server), with the
   docstore JSON under `cache_dir/index-<hash>-qdrant-<where>`; reused only when both are there
   and the collection holds every chunk, otherwise rebuilt. Same top-k for the same embeddings.
+  Raises UserError for a Qdrant that cannot be used (harness.qdrant_store says which).
 - `Retriever.retrieve_many(questions, top_k)` returns, per question, the top-k chunks (doc id,
   text, score), best first. `Retriever.chunks` lists every chunk (for distractors).
 - `retriever` (knob): `dense` ranks by cosine similarity of MiniLM embeddings, `bm25` by
