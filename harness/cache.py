@@ -4,7 +4,8 @@ Contract:
 - `strategy_key(resolved_suite, name, data_hash)` hashes what one strategy's results depend on:
   its own resolved config, the rest of the suite that is computed with (model, data settings,
   embedding, system prompt, seed, metrics, pricing; not the other strategies, nor requirements,
-  gates, profiles or the description), the data's content hash and the package versions.
+  gates, profiles or the description), the data's content hash and the package versions. The
+  vector store counts as `harness.store.computed_strategy` says.
 - `publish(store, name, key)` copies a finished strategy folder (`metrics.json` present) of the
   run to `<suite>/cache/strategy-<key>/`; `restore(store, name, key)` copies such an entry into
   the run's `strategies/<name>/` and returns True, or returns False when there is none. Both
@@ -22,13 +23,13 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from harness.store import NOT_COMPUTED, package_versions, write_json
+from harness.store import NOT_COMPUTED, computed_strategy, package_versions, write_json
 
 SUITE_WIDE_EXCLUDED = set(NOT_COMPUTED) | {"strategies"}
 
 
 def strategy_key(resolved_suite: dict, name: str, data_hash: str) -> str:
-    own = next(s for s in resolved_suite["strategies"] if s["name"] == name)
+    own = computed_strategy(next(s for s in resolved_suite["strategies"] if s["name"] == name))
     shared = {k: v for k, v in resolved_suite.items() if k not in SUITE_WIDE_EXCLUDED}
     blob = json.dumps([own, shared, data_hash, package_versions()], sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]

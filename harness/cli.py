@@ -268,23 +268,48 @@ def serve(run_dir: Path = typer.Argument(..., help="a finished run folder (or re
 
 
 @app.command()
-def export(suite: Path = typer.Argument(..., help="suite YAML file"),
-           format: str = typer.Option("openai-chat", "--format", help="openai-chat"),
-           out: Optional[Path] = typer.Option(None, "--out", help="folder (default "
-                                              "results/<suite>/export-<format>)"),
+def export(target: Path = typer.Argument(..., help="suite YAML file (openai-chat), or a "
+                                         "finished run folder (mlflow)"),
+           format: str = typer.Option("openai-chat", "--format", help="openai-chat | mlflow"),
+           out: Optional[Path] = typer.Option(None, "--out", help="openai-chat: folder "
+                                              "(default results/<suite>/export-<format>)"),
+           tracking_uri: Optional[str] = typer.Option(
+               None, "--tracking-uri", help="mlflow: any MLflow tracking URI (default "
+               "$MLFLOW_TRACKING_URI, else a local SQLite store, sqlite:///mlflow.db in the "
+               "current folder, with artifacts in ./mlruns)"),
+           experiment: Optional[str] = typer.Option(None, "--experiment", help="mlflow: "
+                                                    "experiment name (default: the suite's)"),
            profile: Optional[str] = PROFILE, results: Path = RESULTS):
-    """Write SUITE's train/dev splits as chat JSONL for hosted fine-tuning APIs."""
-    from harness.export import FORMATS, export_openai_chat
-    from harness.suite import load_suite
+    """openai-chat: write SUITE's train/dev splits as chat JSONL for hosted fine-tuning APIs.
+    mlflow: log RUN (a run folder, or results/<suite> for its latest) to MLflow: one parent run,
+    one child run per strategy with its knobs, metrics with 95% interval bounds, predictions
+    and adapter; exporting the same run again adds nothing."""
+    from harness.export import FORMATS
     try:
         if format not in FORMATS:
             raise UserError(f"unknown format '{format}'; known: {list(FORMATS)}", key="--format")
-        ls = load_suite(suite, profile)
+        if format == "mlflow":
+            return _export_mlflow(target, tracking_uri, experiment)
+        from harness.export import export_openai_chat
+        from harness.suite import load_suite
+        ls = load_suite(target, profile)
         written = export_openai_chat(ls, out or results / ls.suite.name / f"export-{format}")
     except UserError as e:
         _fail(e)
     for split, (path, n) in written.items():
         console.print(f"{split}: {n} examples → {path}")
+
+
+def _export_mlflow(run_ref: Path, tracking_uri: str | None, experiment: str | None):
+    from harness.export_mlflow import export_mlflow, safe_uri
+    from harness.serve import resolve_run
+    if not run_ref.is_dir():
+        raise UserError("--format mlflow exports a finished run folder (results/<suite>/<run_id>)",
+                        file=str(run_ref))
+    r = export_mlflow(resolve_run(run_ref), tracking_uri, experiment)
+    console.print(f"mlflow {safe_uri(r['tracking_uri'])}, experiment '{r['experiment']}': parent "
+                  f"run {r['parent']}, {len(r['children'])} strategy runs; {r['created']} new "
+                  f"run(s)" + ("" if r["created"] else " (already exported)"), soft_wrap=True)
 
 
 def _quiet_libraries():

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from harness.store import write_jsonl
 
-FORMATS = ("openai-chat",)
+FORMATS = ("openai-chat", "mlflow")   # mlflow: harness.export_mlflow
 
 
 def export_openai_chat(ls, out_dir: Path) -> dict[str, tuple[Path, int]]:

@@ -93,12 +93,39 @@ class TrainingKnobs(Strict):
     save_steps: int = Field(20, ge=0)
 
 
+class QdrantKnobs(Strict):
+    """qdrant-client's `QdrantClient`: no `url` = embedded local mode (a folder in the suite's
+    cache, no server); `url` = a Qdrant server, with the key read from the environment variable
+    named by `api_key_env` (the NAME; the key never appears in a suite or in results)."""
+    url: str | None = None
+    api_key_env: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+    @model_validator(mode="after")
+    def _server(self):
+        if self.url is not None and not re.match(r"^https?://[^@/\s]+(/\S*)?$", self.url):
+            raise ValueError("qdrant url must be an http(s) URL without user:password@ "
+                             "(the key goes in the variable named by api_key_env)")
+        if self.api_key_env and self.url is None:
+            raise ValueError("qdrant api_key_env is for a server: set qdrant url too")
+        return self
+
+
 class RetrievalKnobs(Strict):
-    """llama-index names: `SentenceSplitter(chunk_size, chunk_overlap)`, retriever top-k."""
+    """llama-index names: `SentenceSplitter(chunk_size, chunk_overlap)`, retriever top-k, and
+    the vector store: `simple` (llama-index's in-memory SimpleVectorStore, persisted as JSON) or
+    `qdrant` (llama-index's QdrantVectorStore; see `QdrantKnobs`)."""
     chunk_size: int = Field(256, ge=32, le=8192)
     chunk_overlap: int = Field(32, ge=0)
     similarity_top_k: int = Field(3, ge=1, le=50)
     retriever: Literal["dense", "bm25", "both"] = "dense"   # both: reciprocal-rank fusion
+    vector_store: Literal["simple", "qdrant"] = "simple"
+    qdrant: QdrantKnobs = QdrantKnobs()
+
+    @model_validator(mode="after")
+    def _store_block(self):
+        if self.vector_store != "qdrant" and self.qdrant != QdrantKnobs():
+            raise ValueError("qdrant: is for vector_store: qdrant")
+        return self
 
 
 # `search:` on any strategy: {knob path: Dist} (see harness.sweep_space); used by `sweep:`.

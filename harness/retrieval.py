@@ -5,6 +5,12 @@ Contract:
   `SentenceSplitter(chunk_size, chunk_overlap)`, embeds the chunks and builds a
   `VectorStoreIndex`. The index is persisted (JSON) under `cache_dir/index-<hash>` keyed by the
   documents, the chunking knobs and the embedding model, and loaded from there when present.
+- `vector_store` (knob): `simple` keeps the vectors in that JSON (llama-index's
+  SimpleVectorStore); `qdrant` keeps them in a Qdrant collection named by the same hash
+  (harness.qdrant_store: embedded local mode under `cache_dir/qdrant/`, or a server), with the
+  docstore JSON under `cache_dir/index-<hash>-qdrant-<where>`; reused only when both are there
+  and the collection holds every chunk, otherwise rebuilt. Same top-k for the same embeddings.
+  Raises UserError for a Qdrant that cannot be used (harness.qdrant_store says which).
 - `Retriever.retrieve_many(questions, top_k)` returns, per question, the top-k chunks (doc id,
   text, score), best first. `Retriever.chunks` lists every chunk (for distractors).
 - `retriever` (knob): `dense` ranks by cosine similarity of MiniLM embeddings, `bm25` by
@@ -86,12 +92,22 @@ def build_retriever(kb: list[Document], knobs: RetrievalKnobs, embedding_name: s
     from llama_index.core import (Document as LIDocument, StorageContext, VectorStoreIndex,
                                   load_index_from_storage)
     from llama_index.core.node_parser import SentenceSplitter
-    emb_model = get_embedder(embedding_name)
-    folder = cache_dir / f"index-{index_key(kb, knobs, embedding_name)}"
+    key = index_key(kb, knobs, embedding_name)
+    store, url = None, knobs.qdrant.url
+    folder = cache_dir / f"index-{key}"
+    if knobs.vector_store == "qdrant":
+        from harness import qdrant_store
+        store, where = qdrant_store.open_store(knobs, cache_dir, key)
+        folder = cache_dir / f"index-{key}-qdrant-{where}"
+    emb_model = get_embedder(embedding_name)  # after the store: a bad server fails fast
     if (folder / "docstore.json").exists():
-        ctx = StorageContext.from_defaults(persist_dir=str(folder))
-        return Retriever(load_index_from_storage(ctx, embed_model=emb_model), embedding_name,
-                         knobs.similarity_top_k, knobs.retriever), folder, True
+        ctx = StorageContext.from_defaults(persist_dir=str(folder), vector_store=store)
+        if store is None or qdrant_store.holds(store, len(ctx.docstore.docs), url):
+            return Retriever(load_index_from_storage(ctx, embed_model=emb_model), embedding_name,
+                             knobs.similarity_top_k, knobs.retriever), folder, True
+        shutil.rmtree(folder)  # its collection is gone or incomplete (e.g. a new server)
+    if store is not None:  # a collection without a finished docstore: left by a crash
+        qdrant_store.drop(store, url)
     docs = [LIDocument(text=d.text, doc_id=d.id, metadata={"doc_id": d.id}) for d in kb]
     splitter = SentenceSplitter(chunk_size=knobs.chunk_size, chunk_overlap=knobs.chunk_overlap)
     nodes = splitter.get_nodes_from_documents(docs)
@@ -103,10 +119,13 @@ def build_retriever(kb: list[Document], knobs: RetrievalKnobs, embedding_name: s
             node.embedding = vec.tolist()  # VectorStoreIndex skips nodes that have embeddings
         if progress:
             progress.advance(len(batch))
-    index = VectorStoreIndex(nodes, embed_model=emb_model)
+    # store_nodes_override: Qdrant keeps the text in its payloads, but the docstore must hold
+    # the chunks too (Retriever.chunks, BM25); a no-op for the default store.
+    index = VectorStoreIndex(nodes, embed_model=emb_model, store_nodes_override=True,
+                             storage_context=StorageContext.from_defaults(vector_store=store))
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=cache_dir, prefix=".tmp-index-"))
-    index.storage_context.persist(persist_dir=str(tmp))
+    index.storage_context.persist(persist_dir=str(tmp))  # written last: marks a finished index
     try:
         tmp.rename(folder)
     except OSError:  # another process persisted the same index first

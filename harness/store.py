@@ -102,12 +102,41 @@ def environment(seed: int) -> dict:
 NOT_COMPUTED = ("description", "requirements", "gates", "profiles", "slices")
 
 
+def _store_identity(block: dict) -> dict:
+    """A dict holding retrieval knobs (a rag config, a hybrid `retrieval:` block) as ids see it.
+
+    `vector_store` stays in run ids and cache keys: Qdrant returns the same top-k as the
+    default store for the same embeddings, but its scores are float32 (they are stored with the
+    predictions) and a server's HNSW index is approximate past its full-scan threshold, so the
+    results can differ. The default (`simple`, with its empty `qdrant:` block) is left out, so
+    ids of suites written before the option are unchanged; `qdrant.api_key_env` names a
+    variable and never changes what is computed, so it is left out too (the url stays: another
+    server may hold another Qdrant version or index configuration)."""
+    out = {}
+    for k, v in block.items():
+        if isinstance(v, dict) and "vector_store" in v:
+            v = _store_identity(v)
+        out[k] = v
+    if "vector_store" in out:
+        if out["vector_store"] == "simple":
+            out.pop("vector_store")
+            out.pop("qdrant", None)
+        elif isinstance(out.get("qdrant"), dict):
+            out["qdrant"] = {k: v for k, v in out["qdrant"].items() if k != "api_key_env"}
+    return out
+
+
+def computed_strategy(s):
+    """One resolved strategy config as run ids and cache keys see it (see `_store_identity`)."""
+    return _store_identity(s) if isinstance(s, dict) else s
+
+
 def _computed(resolved_suite: dict) -> dict:
     out = {k: v for k, v in resolved_suite.items() if k not in NOT_COMPUTED}
     out["strategies"] = [s | {"training": {k: v for k, v in s["training"].items()
                                            if k != "save_steps"}}
                          if isinstance(s, dict) and isinstance(s.get("training"), dict) else s
-                         for s in out.get("strategies", [])]
+                         for s in map(computed_strategy, out.get("strategies", []))]
     return out
 
 

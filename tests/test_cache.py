@@ -96,7 +96,8 @@ def test_one_knob_change_recomputes_only_that_strategy(tiny_suite, tmp_path, ech
 
 def test_rerun_of_a_finished_suite_imports_no_model_code(tmp_path, echo):
     """A re-run whose strategies are all finished loads no model: the CLI process never
-    imports torch, transformers, peft or llama-index (`python -X importtime` lists them)."""
+    imports torch, transformers, peft, llama-index or qdrant-client (`python -X importtime`
+    lists them)."""
     import shutil
     import subprocess
     import sys
@@ -109,11 +110,15 @@ def test_rerun_of_a_finished_suite_imports_no_model_code(tmp_path, echo):
     folder = tmp_path / "suite"
     shutil.copytree(TINY.parent, folder)
     raw = yaml.safe_load(TINY.read_text())
-    raw["strategies"] = [{"name": "a", "type": "prompt", "num_shots": 1}]
+    raw["strategies"] = [{"name": "a", "type": "prompt", "num_shots": 1},
+                         {"name": "r", "type": "rag", "chunk_size": 64, "chunk_overlap": 8,
+                          "vector_store": "qdrant"}]   # nor qdrant-client, on a re-run
     raw["metrics"] = ["exact_match", "token_f1"]
     (folder / "suite.yaml").write_text(yaml.safe_dump(raw))
     run(load_suite(folder / "suite.yaml"), tmp_path / "results", Console(quiet=True))
     assert EchoBackend.calls  # computed once, by the stand-in backend
+    from harness import qdrant_store
+    qdrant_store.close_clients()
 
     again = subprocess.run([sys.executable, "-X", "importtime", "-m", "harness.cli", "run",
                             str(folder / "suite.yaml"), "--results", str(tmp_path / "results")],

@@ -101,7 +101,8 @@ def test_tiny_support_bot_end_to_end(tmp_path):
     assert heavy_imports(again.stderr) == set()
 
 
-HEAVY = ("torch", "transformers", "peft", "llama_index", "sentence_transformers", "lm_eval")
+HEAVY = ("torch", "transformers", "peft", "llama_index", "sentence_transformers", "lm_eval",
+         "qdrant_client", "mlflow")
 
 
 def heavy_imports(importtime_log: str) -> set[str]:
