@@ -62,8 +62,8 @@ def test_tiny_support_bot_end_to_end(tmp_path):
             assert 0 <= e["low"] <= e["value"] <= e["high"] <= 1, (name, k, e)
         assert 0 < m["p50_latency_ms"]["value"] <= m["p95_latency_ms"]["value"]
         assert 0 < m["p50_ttft_ms"]["value"] < m["p50_latency_ms"]["value"]
-        # batch 1 waits less than a query's whole batch does (batches of several questions)
-        assert m["p50_latency_ms"]["value"] < m["p95_batch_wall_ms"]["value"]
+        for k in ("compute_ms_per_query", "p95_batch_wall_ms"):  # the offline batch figures
+            assert m[k]["value"] > 0 and m[k]["unit"].startswith("ms"), (name, k, m[k])
         assert res["request_latency"]["requests"] == len(preds)  # default 8, 6 test rows
         assert m["usd_per_1k_queries"]["value"] > 0 and m["tokens_per_s"]["value"] > 0
         assert m["usd_per_1k_queries"]["unit"] == "USD / 1,000 queries"
