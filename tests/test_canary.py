@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import statistics
 
 import pytest
 import torch
@@ -37,8 +38,11 @@ def test_broken_adapter_lowers_canary(backend, broken_adapter, tmp_path, monkeyp
     assert capfd.readouterr() == ("", ""), "the canary printed to the terminal"
     broken = canary_scores(backend, broken_adapter, limit=10, batch_size=8)
     assert len(base["items"]) == len(broken["items"]) == 10
-    assert base["acc"]["value"] >= 0.6  # the task is easy for the base model
+    for s in (base, broken):  # the score is the mean of lm-eval's per-item correctness
+        assert set(s["items"].values()) <= {0.0, 1.0}
+        assert s["acc"]["value"] == pytest.approx(statistics.mean(s["items"].values()))
     drop = canary_drop(base, broken)
-    assert broken["acc"]["value"] < base["acc"]["value"] and drop["value"] > 0
+    assert broken["acc"]["value"] < base["acc"]["value"]  # the wrecked adapter forgets
+    assert drop["value"] == pytest.approx(base["acc"]["value"] - broken["acc"]["value"])
     assert drop["unit"].startswith("accuracy drop") and drop["low"] <= drop["value"] <= drop["high"]
 
