@@ -109,7 +109,8 @@ def _stability(decision) -> list[str]:
     if not st.get("p"):
         return []
     rows = [[n, f"{p:.1%}"] for n, p in st["p"].items()]
-    return ["", "## Decision stability", "", f"Share of {st['n_resamples']:,} cluster-bootstrap "
+    kind = "cluster-bootstrap" if st.get("clusters") else "bootstrap (rows)"
+    return ["", "## Decision stability", "", f"Share of {st['n_resamples']:,} {kind} "
             "resamples of the test set on which each strategy would be recommended (same rule).",
             ""] + _table(["strategy", "P(recommended)"], rows)
 
@@ -138,9 +139,10 @@ def _slices(decision, results) -> list[str]:
 def decision_markdown(suite_name: str, run_id: str, decision: dict, results: dict) -> str:
     lines = [f"# Decision record: {suite_name} (run {run_id})", "", decision["explanation"], "",
              f"Rule: {decision['ranking_rule']}."]
-    if (decision.get("clusters") or {}).get("description"):
-        lines += ["", f"Test split: {decision['clusters']['description']}; every interval and "
-                      "paired test resamples clusters."]
+    cl = decision.get("clusters") or {}
+    if cl.get("description"):
+        lines += ["", f"Test split: {cl['description']}; every interval and paired test "
+                      + ("resamples clusters." if cl.get("column") else "resamples rows.")]
     sig = decision.get("signal")
     if sig and not sig["signal"]:
         rows = [[n, f"{d['diff']:+.3f} [{d['low']:+.3f}, {d['high']:+.3f}]"]

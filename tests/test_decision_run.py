@@ -192,3 +192,21 @@ def test_metric_on_a_subset_of_rows_says_n_of_rows_in_every_table(tmp_path, orac
     assert "rows" not in results["oracle"]["metrics"]["token_f1"]   # every row: no note
     assert "(n=21 of 24)" in console.export_text()
     assert "(n=21 of 24)" in (run_dir / "decision.md").read_text()
+
+
+def test_cluster_none_treats_rows_as_independent_and_says_so(tmp_path, oracle):
+    """`evaluation.cluster: none`: row intervals (no clusters, no design effect), row-level
+    paired tests and stability, and the record says rows, not clusters."""
+    run_dir, results, d = _run(tmp_path, [PLAIN, ORACLE], evaluation={"dev_limit": 6,
+                                                                      "cluster": "none"})
+    test = results["oracle"]["metrics"]["key_fact_recall"]
+    assert test["value"] == 15 / 24 and "clusters" not in test and "design_effect" not in test
+    assert d["clusters"]["column"] is None
+    assert d["comparisons"]["pairs"]["plain"]["clusters"] is None
+    assert d["stability"]["clusters"] is None
+    md = (run_dir / "decision.md").read_text()
+    assert "treated as independent (evaluation.cluster: none); every interval and paired " \
+           "test resamples rows." in md
+    assert "bootstrap (rows) resamples of the test set" in md
+    assert "cluster" not in md.split("## Decision stability")[1].split("##")[0]
+    assert "## Clustered intervals" not in md
