@@ -7,7 +7,7 @@ comparisons, stability) plus
 - `power`: the achieved minimum detectable difference over the comparisons and, per
   comparison, `rows_for_difference_to_detect` (requirements.difference_to_detect);
 - `safety_comparisons`: chosen vs every other on the pass/fail safety probes (row bootstrap,
-  exact McNemar, Holm);
+  exact McNemar, Holm), each with the probes `rows_for_difference_to_detect`;
 - `slices` (harness.slices.tables);
 - `signal` (harness.floor.assess). When no strategy is above the trivial floor the choice is
   withheld: `chosen` becomes None, `withheld_choice` keeps what the rule picked, and the
@@ -50,7 +50,7 @@ def decide_run(suite, data, store, results: dict) -> dict:
     decision["power"] = {"alpha": power.ALPHA, "power": power.POWER, "metric": acc,
                          "difference_to_detect": req.difference_to_detect,
                          "mde_min": min(mdes, default=None), "mde_max": max(mdes, default=None)}
-    _safety(decision, store, results, suite.seed)
+    _safety(decision, store, results, suite.seed, req.difference_to_detect)
     decision["slices"] = slice_tables(suite, data.test, rows) if suite.slices else {}
     key = hashlib.sha256(f"{data.content_hash}|{acc}|{suite.embedding.name_or_path}".encode())
     majority = majority_scores(suite, data, store.suite_dir / "cache" /
@@ -62,7 +62,7 @@ def decide_run(suite, data, store, results: dict) -> dict:
     return decision
 
 
-def _safety(decision, store, results, seed) -> None:
+def _safety(decision, store, results, seed, want) -> None:
     from harness.comparisons import compare
     chosen = decision.get("chosen")
     probe = {n: {r["id"]: (r.get("scores") or {}).get("safety_pass")
@@ -73,3 +73,6 @@ def _safety(decision, store, results, seed) -> None:
             "metric": "safety_pass", "split": "safety probes",
             "method": "paired bootstrap over probes (5,000 resamples), Holm-corrected; exact "
                       "McNemar on pass/fail"} | compare(chosen, probe, None, seed)
+        for p in decision["safety_comparisons"]["pairs"].values():
+            p["rows_for_difference_to_detect"] = power.rows_needed(
+                want, p.get("sd"), p.get("inflation"))

@@ -123,7 +123,8 @@ def rankings(results: dict, acc: str, dev: dict | None, chosen, chosen_on_test) 
     if lead_dev != lead_test:
         warn.append(f"dev ranks '{lead_dev}' first on {acc}, test ranks '{lead_test}' first")
     if chosen != chosen_on_test:
-        warn.append(f"the rule picks '{chosen}' on dev but '{chosen_on_test}' on test")
+        said = lambda n: f"'{n}'" if n else "no strategy"  # noqa: E731
+        warn.append(f"the rule picks {said(chosen)} on dev but {said(chosen_on_test)} on test")
     out["warning"] = ("dev and test disagree on the winner: " + "; ".join(warn) +
                       ". Treat the choice as uncertain (more dev and test rows would settle it)."
                       ) if warn else None

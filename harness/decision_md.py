@@ -68,27 +68,31 @@ def _comparisons(decision, key="comparisons", title="Comparisons") -> list[str]:
     pairs = comp.get("pairs") or {}
     if not pairs:
         return []
+    unit = "rows" if key == "comparisons" else "probes"
     rows = []
     for o, p in pairs.items():
         mc = p.get("mcnemar")
+        need = p.get("rows_for_difference_to_detect")
         rows.append([o, f"{p['diff']:+.3f} [{p['low']:+.3f}, {p['high']:+.3f}]",
                      f"{p['n']}" + (f" ({p['clusters']} clusters)" if p.get("clusters") else ""),
                      pval(p["p_value"]), pval(p["p_holm"]),
                      f"b={mc['b']}, c={mc['c']}, p={pval(mc['p_value'])} "
                      f"(Holm {pval(mc['p_holm'])})"
                      if mc else "—", fmt(p.get("mde")),
-                     p.get("rows_for_difference_to_detect") or "—", p["verdict"] +
-                     (f" (~{p['rows_to_settle']:,} rows would settle it)"
+                     f"{need:,}" if need else "—", p["verdict"] +
+                     (f" (~{p['rows_to_settle']:,} {unit} would settle it)"
                       if p["verdict"] == "inconclusive" and p.get("rows_to_settle") else "")])
     survive = [o for o, p in pairs.items() if p["significant"]]
     chosen = decision.get("chosen") or decision.get("withheld_choice")
     want = (decision.get("power") or {}).get("difference_to_detect", 0.05)
+    clustered = any(p.get("clusters") for p in pairs.values())
     out = ["", f"## {title}: '{chosen}' minus each other strategy ({comp.get('metric')}, "
                f"{comp.get('split')})", "", f"Method: {comp.get('method')}. MDE: minimum "
-           "detectable difference at 80% power, alpha 0.05, from the observed paired variance "
-           "and clustering.", ""]
+           "detectable difference at 80% power, alpha 0.05, from the observed paired variance"
+           + (" and clustering" if clustered else "") + f"; {unit} for ±{want:g}: {unit} a "
+           f"difference of {want:g} would need.", ""]
     out += _table(["other", "difference [95% CI]", "n", "p", "Holm p", "exact McNemar",
-                   "MDE", f"rows for ±{want:g}", "verdict"], rows)
+                   "MDE", f"{unit} for ±{want:g}", "verdict"], rows)
     out += ["", "Survive Holm's correction: " + (", ".join(f"'{o}'" for o in survive)
                                                 if survive else "none") + "."]
     pw = decision.get("power") or {}
@@ -105,7 +109,8 @@ def _stability(decision) -> list[str]:
     if not st.get("p"):
         return []
     rows = [[n, f"{p:.1%}"] for n, p in st["p"].items()]
-    return ["", "## Decision stability", "", f"Share of {st['n_resamples']:,} cluster-bootstrap "
+    kind = "cluster-bootstrap" if st.get("clusters") else "bootstrap (rows)"
+    return ["", "## Decision stability", "", f"Share of {st['n_resamples']:,} {kind} "
             "resamples of the test set on which each strategy would be recommended (same rule).",
             ""] + _table(["strategy", "P(recommended)"], rows)
 
@@ -134,9 +139,10 @@ def _slices(decision, results) -> list[str]:
 def decision_markdown(suite_name: str, run_id: str, decision: dict, results: dict) -> str:
     lines = [f"# Decision record: {suite_name} (run {run_id})", "", decision["explanation"], "",
              f"Rule: {decision['ranking_rule']}."]
-    if (decision.get("clusters") or {}).get("description"):
-        lines += ["", f"Test split: {decision['clusters']['description']}; every interval and "
-                      "paired test resamples clusters."]
+    cl = decision.get("clusters") or {}
+    if cl.get("description"):
+        lines += ["", f"Test split: {cl['description']}; every interval and paired test "
+                      + ("resamples clusters." if cl.get("column") else "resamples rows.")]
     sig = decision.get("signal")
     if sig and not sig["signal"]:
         rows = [[n, f"{d['diff']:+.3f} [{d['low']:+.3f}, {d['high']:+.3f}]"]

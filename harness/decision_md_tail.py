@@ -33,7 +33,10 @@ def _break_even(decision) -> list[str]:
 def metrics_markdown(decision: dict, results: dict) -> list[str]:
     names = list(dict.fromkeys(k for r in results.values() for k in r["metrics"]))
     lines = _break_even(decision) + [
-        "", "All metrics on test, value [95% CI] (n=1 measurements show the point twice):", "",
+        "", "All metrics on test, value [95% CI] (n=1 measurements show the point twice; a "
+            "score that is the same on every row, e.g. 0 [0, 0], has no spread for the bootstrap "
+            "to resample: its interval is not a certainty, 0 of 48 could still be up to ~7%):",
+        "",
         "| metric | unit | " + " | ".join(results) + " |", "|---|---|" + "---|" * len(results)]
     for k in names:
         unit = next(r["metrics"][k].get("unit", "") for r in results.values() if k in r["metrics"])

@@ -59,18 +59,31 @@ def _check_graph(root, path) -> None:
         stack += [(k, depth + 1, False) for k in kids if id(k) not in size]
 
 
+# LibYAML's parser (bundled with PyYAML's wheels) for the depth check: PyYAML's pure-Python
+# scanner looks ahead over every open bracket of a flow collection, checking each pending one per
+# token, so "[" x 5,000 takes seconds before the first event; LibYAML takes milliseconds.
+_EVENTS_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _check_depth(text: str, path) -> None:
     """Nesting depth from the parser's event stream (iterative, lazy: stops at the limit), before
     PyYAML's recursive composer would spend seconds on a 5,000-deep list and overflow anyway."""
     depth = 0
-    for ev in yaml.parse(text, Loader=yaml.SafeLoader):
-        if isinstance(ev, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise UserError(f"nested more than {MAX_DEPTH} levels deep", file=str(path),
-                                line=ev.start_mark.line + 1)
-        elif isinstance(ev, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-            depth -= 1
+    try:
+        for ev in yaml.parse(text, Loader=_EVENTS_LOADER):
+            if isinstance(ev, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise UserError(f"nested more than {MAX_DEPTH} levels deep", file=str(path),
+                                    line=ev.start_mark.line + 1)
+            elif isinstance(ev, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+    except yaml.YAMLError as e:
+        if "nesting depth" not in str(getattr(e, "problem", "")):
+            return  # malformed YAML: PyYAML's composer reports it (its messages and lines)
+        # LibYAML's own limit (1,000 levels), met while it scans ahead of the events
+        raise UserError(f"nested more than {MAX_DEPTH} levels deep", file=str(path),
+                        line=e.problem_mark.line + 1 if e.problem_mark else None) from None
 
 
 def parse(text: str, path: Path):

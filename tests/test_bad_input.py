@@ -353,3 +353,27 @@ def test_oversized_suite_is_refused_unread(tmp_path):
     p.write_text("name: x\n# " + "x" * (1 << 20) + "\n")
     res = runner.invoke(app, ["validate", str(p)])
     assert res.exit_code == 2 and "larger than 1024 KiB" in res.output, res.output
+
+
+def test_deep_flow_list_is_refused_before_the_python_scanner_walks_it(tmp_path, monkeypatch):
+    """PyYAML's pure-Python scanner looks ahead over every open '[' (quadratic: seconds for
+    5,000); the depth check reads LibYAML's events, so the Python scanner fetches no token of it.
+    Work is counted, not timed."""
+    if not yaml.__with_libyaml__:
+        pytest.skip("PyYAML built without LibYAML")
+    from yaml.scanner import Scanner
+    fetched = []
+    real = Scanner.fetch_more_tokens
+    monkeypatch.setattr(Scanner, "fetch_more_tokens",
+                        lambda self: (fetched.append(1), real(self))[1])
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder)
+    base = (folder / "suite.yaml").read_text()
+    (folder / "suite.yaml").write_text(base + "metrics: " + "[" * 5000 + "]" * 5000 + "\n")
+    res = runner.invoke(app, ["validate", str(folder / "suite.yaml")])
+    assert res.exit_code == 2 and "nested more than 64 levels deep" in res.output, res.output
+    assert f"suite.yaml:{len(base.splitlines()) + 1}" in res.output.replace("\n", "")
+    assert fetched == [], f"the Python scanner fetched {len(fetched)} times"
+    (folder / "suite.yaml").write_text(base)   # a valid suite still goes through PyYAML
+    assert runner.invoke(app, ["validate", str(folder / "suite.yaml")]).exit_code == 0
+    assert fetched

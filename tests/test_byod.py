@@ -155,21 +155,23 @@ def test_cut_prompts_are_counted_and_reported(byod_run):
     assert f"warning: {line}" in proc.stdout
 
 
-def test_requirement_without_probes_is_not_measured_and_n_is_shown(byod_run):
+def test_requirement_without_probes_is_not_measured_and_key_facts_default_to_the_golds(byod_run):
     run_dir, proc = byod_run
     d = json.loads((run_dir / "decision.json").read_text())
     for name, row in d["strategies"].items():
         (safety,) = [c for c in row["checks"] if c["requirement"] == "min_safety"]
         assert safety["measured"] is False and row["meets"], name
     assert d["chosen"] in ("prompt", "rag") and "Not measured" in d["explanation"]
-    m = json.loads((run_dir / "strategies" / "rag" / "metrics.json").read_text())["metrics"]
-    kfr = m["key_fact_recall"]   # rows with one gold and no number have no key facts
+    # no key_facts column: every row's golds are its key facts (one gold as well as several),
+    # so key-fact recall is measured on every test row and equals answer_contained here
     test = json.loads((run_dir / "split.json").read_text())["test"]
-    golds = {f"q{i:02d}": a for i, (_, _, a) in enumerate(QA)}
-    want = sum(len(golds[i]) > 1 or bool(re.search(r"\d", golds[i][0])) for i in test)
-    assert kfr["n"] == want < len(test) and kfr["rows"] == len(test)
-    assert f"(n={want} of {len(test)})" in proc.stdout
-    assert f"(n={want} of {len(test)})" in (run_dir / "decision.md").read_text()
+    for name in ("prompt", "rag"):
+        m = json.loads((run_dir / "strategies" / name / "metrics.json").read_text())["metrics"]
+        kfr = m["key_fact_recall"]   # "rows" is stored only when n differs from it
+        assert kfr["n"] == len(test) and "rows" not in kfr, (name, kfr)
+        for r in _rows(run_dir, name):
+            assert r["scores"]["key_fact_recall"] == r["scores"]["answer_contained"], r
+    assert not re.search(r"\(n=\d+ of \d+\)", proc.stdout)  # no metric on a subset of rows
 
 
 def test_nothing_but_the_harness_on_the_terminal(byod_run):

@@ -69,6 +69,11 @@ def test_choice_is_made_on_dev_and_reported_on_test():
     rk = d["rankings"]
     assert rk["dev"] == ["rag", "lora"] and rk["test"] == ["lora", "rag"]
     assert rk["kendall_tau"] == -1.0 and "disagree on the winner" in rk["warning"]
+    assert "the rule picks 'rag' on dev but 'lora' on test" in rk["warning"]
+    res["lora"]["metrics"]["token_f1"] = {"value": 0.3, "low": 0.25, "high": 0.35, "n": 50}
+    warning = recommend(REQ, res)["rankings"]["warning"]   # nothing meets on test
+    assert "the rule picks 'rag' on dev but no strategy on test" in warning, warning
+    res["lora"]["metrics"]["token_f1"] = {"value": 0.55, "low": 0.5, "high": 0.6, "n": 50}
     assert "Its test estimate: token_f1 0.35" in d["explanation"]
     assert "on the test split it fails min_accuracy" in d["explanation"]
     res["rag"]["dev"]["tuned_on"] = True  # a sweep tuned on these dev rows: said so
@@ -120,3 +125,31 @@ def test_requirement_without_data_is_not_measured_never_failed_or_passed():
     assert cell(res["rag"]["metrics"]["key_fact_recall"], "{:.2f}") == "0.40 [0.20, 0.60] (n=14 of 72)"
     d = recommend(REQ, {"p": _m(0.1, 0.9, 500, 0.01)})  # measured and below: still failed
     assert d["chosen"] is None and "min_accuracy (failed by p)" in d["explanation"]
+
+
+def test_safety_comparisons_say_probes_and_how_many_a_difference_would_need(tmp_path):
+    """Probes are not clustered: the safety table counts probes, not rows, and gives the probes
+    a difference of requirements.difference_to_detect would need (it used to show '—')."""
+    import json
+    from types import SimpleNamespace
+
+    from harness import power
+    from harness.analysis import _safety
+    from harness.decide import decision_markdown
+    res = {"rag": _m(0.50, 0.9, 800, 0.01), "lora": _m(0.55, 0.7, 400, 0.03)}
+    passes = {"rag": [1] * 25 + [0] * 5, "lora": [1] * 15 + [0] * 15}   # lora fails 10 more
+    for name, xs in passes.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "safety.jsonl").write_text("".join(
+            json.dumps({"id": f"p{i}", "scores": {"safety_pass": float(x)}}) + "\n"
+            for i, x in enumerate(xs)))
+    d = recommend(REQ, res)
+    assert d["chosen"] == "rag"
+    _safety(d, SimpleNamespace(strategy_dir=lambda n: tmp_path / n), res, 0, 0.05)
+    pair = d["safety_comparisons"]["pairs"]["lora"]
+    need = power.rows_needed(0.05, pair["sd"], pair["inflation"])
+    assert pair["rows_for_difference_to_detect"] == need and need > 30
+    md = decision_markdown("s", "r", d, res)
+    section = md[md.index("## Safety comparisons"):]
+    assert "| probes for ±0.05 |" in section and f"| {need:,} |" in section
+    assert "and clustering" not in section.split("\n\n")[1]   # the method line

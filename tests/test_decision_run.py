@@ -168,3 +168,45 @@ def test_decision_dev_rows_skip_the_rows_a_sweep_tuned_on(tmp_path):
     all_tuned = swept.model_copy(update={"sweep": swept.sweep.model_copy(update={"dev_size": 8})})
     rows, overlap = decision_dev(all_tuned, data)
     assert len(rows) == 6 and overlap
+
+
+def test_metric_on_a_subset_of_rows_says_n_of_rows_in_every_table(tmp_path, oracle):
+    """Test rows of document 7 have no key facts and no number in their answer: key-fact recall
+    is measured on the other 21 of 24 rows, and the terminal table and decision.md say so."""
+    from harness.report import render
+    from harness.runner import run
+    path = write_suite(tmp_path / "suite", [PLAIN, ORACLE])
+    test = path.parent / "test.jsonl"
+    rows = [json.loads(x) for x in test.read_text().splitlines()]
+    for r in rows:
+        if r["source_doc"] == "doc7":
+            r.pop("key_facts")
+            r["answer"] = "Fact seven."
+    test.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    console = Console(record=True, width=220)
+    run_dir, results, decision = run(load_suite(path), tmp_path / "results", console)
+    render(console, "decision", run_dir.name, results, decision)   # what `harness run` prints
+    kfr = results["oracle"]["metrics"]["key_fact_recall"]
+    assert (kfr["n"], kfr["rows"]) == (21, 24)
+    assert "token_f1" in results["oracle"]["metrics"]
+    assert "rows" not in results["oracle"]["metrics"]["token_f1"]   # every row: no note
+    assert "(n=21 of 24)" in console.export_text()
+    assert "(n=21 of 24)" in (run_dir / "decision.md").read_text()
+
+
+def test_cluster_none_treats_rows_as_independent_and_says_so(tmp_path, oracle):
+    """`evaluation.cluster: none`: row intervals (no clusters, no design effect), row-level
+    paired tests and stability, and the record says rows, not clusters."""
+    run_dir, results, d = _run(tmp_path, [PLAIN, ORACLE], evaluation={"dev_limit": 6,
+                                                                      "cluster": "none"})
+    test = results["oracle"]["metrics"]["key_fact_recall"]
+    assert test["value"] == 15 / 24 and "clusters" not in test and "design_effect" not in test
+    assert d["clusters"]["column"] is None
+    assert d["comparisons"]["pairs"]["plain"]["clusters"] is None
+    assert d["stability"]["clusters"] is None
+    md = (run_dir / "decision.md").read_text()
+    assert "treated as independent (evaluation.cluster: none); every interval and paired " \
+           "test resamples rows." in md
+    assert "bootstrap (rows) resamples of the test set" in md
+    assert "cluster" not in md.split("## Decision stability")[1].split("##")[0]
+    assert "## Clustered intervals" not in md

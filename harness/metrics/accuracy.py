@@ -92,10 +92,10 @@ def answer_contained(outputs, examples, embedding_name=None):
 
 
 def key_facts_of(example) -> list[str]:
-    """The suite's key facts; else, for a row with several acceptable answers, those answers
-    (alternatives: finding any one is full recall); else the numbers in the reference answer."""
-    return list(example.key_facts) or (list(example.answers) if len(example.answers) > 1
-                                       else _NUMBER.findall(example.answer))
+    """The suite's key facts; else, for a row with acceptable answers (`data.fields.answers`,
+    one or several), those answers (alternatives: finding any one is full recall); else the
+    numbers in the reference answer (a support-style sentence is not itself a fact to find)."""
+    return list(example.key_facts) or list(example.answers) or _NUMBER.findall(example.answer)
 
 
 @register_metric("key_fact_recall",
@@ -107,7 +107,7 @@ def key_fact_recall(outputs, examples, embedding_name=None):
         found = [_contained(o, f) for f in facts]
         if not facts:
             scores.append(None)
-        elif not e.key_facts and len(e.answers) > 1:  # golds are alternatives
+        elif not e.key_facts and e.answers:  # golds are alternatives
             scores.append(float(any(found)))
         else:
             scores.append(sum(found) / len(facts))

@@ -58,6 +58,11 @@ def test_several_golds_take_the_best_match():
     # key facts default to the golds, as alternatives: any one found is full recall
     assert key_fact_recall(["in 1066"], [SPAN]) == [1.0]
     assert key_fact_recall(["never"], [SPAN]) == [0.0]
+    # one gold in the answers column is a key fact too (it used to fall back to the numbers of
+    # the reference, so a span with no digits was not measured at all)
+    france = Example("8", "In which country is Normandy?", "France", answers=("France",))
+    assert key_fact_recall(["Normandy is in France.", "Belgium"], [france] * 2) == [1.0, 0.0]
+    assert key_fact_recall(["France"], [Example("9", "q", "France")]) == [None]  # no answers
 
 
 def test_embedding_similarity_uses_the_closest_gold():

@@ -79,3 +79,29 @@ def test_answer_from_quote_trains_on_the_oracle_sentences(contexts, tiny_suite, 
             assert all(w in o.text for w in a.replace(":", " ").replace(",", " ").split())
     no_oracle = [(e, c) for e, o, c in contexts[0.0] if o is not None and e.key_facts]
     assert all(quoting._answer(e, c) == e.answer for e, c in no_oracle)
+
+
+def test_shots_are_in_the_training_prompts_exactly_as_at_inference(tiny_suite, tiny_data, backend,
+                                                                   tmp_path, monkeypatch):
+    """hybrid with `num_shots`: every training prompt carries the same system turn and shot
+    turns as the inference prompt of the same question (one builder), only the retrieved
+    context differs (RAFT's oracle and distractors). Training itself is not what is tested:
+    the prompts handed to it are captured."""
+    cfg = HybridStrategy(type="hybrid", name="h", num_shots=2, num_distractors=1,
+                         retrieval={"chunk_size": 64, "chunk_overlap": 8, "similarity_top_k": 1})
+    h = Hybrid(cfg, Context(tiny_suite.suite, tiny_data, backend, tmp_path / "h",
+                            tmp_path / "cache"))
+    handed = []
+    monkeypatch.setattr(Hybrid, "train_adapter",
+                        lambda self, fits, train, bar=None, **kw: handed.extend(fits) or {})
+    h.prepare()
+    train = tiny_data.train[: cfg.training.train_size]
+    assert len(handed) == len(train) and len(h.shots) == 2
+    reqs, _ = h.requests([e.question for e in train])
+    for fit, req, e in zip(handed, reqs, train):
+        t, i = list(fit.messages), list(req.messages)
+        assert len(t) == len(i) == 1 + 2 * 2 + 1     # system, two shots (user, assistant), user
+        assert t[:-1] == i[:-1]
+        assert [m["content"] for m in t[1:5:2]] == [q for q, _ in h.shots]
+        assert t[-1]["content"].endswith("Question: " + e.question)
+        assert i[-1]["content"].endswith("Question: " + e.question)
