@@ -3,7 +3,8 @@
 Contract: `methods(cfg, upd)` names what will be measured, cheapest first: `reindex` for a
 strategy that `retrieves` (rag, hybrid: its adapter, if any, is kept); for one that only
 `trains_weights` (lora), `continued` (training goes on from the stored adapter on the update's
-train pairs, plus `replay` unchanged train rows, with the update's `training:` overrides) then
+train pairs, plus `replay` unchanged train rows, for the strategy's `num_train_epochs` with the
+update's `training:` overrides; the strategy's `max_steps` only if the update sets it) then
 `scratch` (the strategy's own recipe retrained from nothing on the updated train split, the
 added pairs on top of its `train_size`); `none` for the rest (nothing to update: answers stay
 as they were), and for a weight-training one whose update has no train pairs.
@@ -63,7 +64,9 @@ def _train(method, strategy, cfg, upd, w: Where, bar):
         replay = [e for e in w.data.train if e.id not in replaced][: upd.config.replay]
         data = replace(data, train=list(upd.train) + replay)
         over = {k: v for k, v in upd.config.training.model_dump().items() if v is not None}
-        t = t.model_copy(update=over | {"train_size": None})
+        # the strategy's max_steps was sized for its whole train split: epochs over the
+        # update's pairs decide, unless the update sets max_steps itself
+        t = t.model_copy(update={"max_steps": -1, "train_size": None} | over)
         init = strategy.adapter_dir
     elif t.train_size:  # scratch: the same rows as before plus the added pairs
         old = {e.id for e in w.data.train}
