@@ -8,7 +8,7 @@ update's `training:` overrides; the strategy's `max_steps` only if the update se
 `scratch` (the strategy's own recipe retrained from nothing on the updated train split, the
 added pairs on top of its `train_size`); `none` for the rest (nothing to update: answers stay
 as they were), and for a weight-training one whose update has no train pairs.
-`absorb(method, strategy, cfg, ctx_args)` performs one and returns (a strategy object that
+`absorb(method, strategy, cfg, upd, where, bar)` performs one and returns (a strategy object that
 answers with the update absorbed, record): record = {"method", "seconds" (measured wall time of
 the re-index, or training seconds), ...what was done}. The strategy passed in is not changed:
 `reindex` returns a shallow copy whose `retriever` is the refreshed one, the training methods
