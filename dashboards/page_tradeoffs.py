@@ -67,7 +67,8 @@ with ui.section("break-even"):
             "knowledge updates absorbed per month", min_value=0.0, step=1.0,
             value=float(run.requirements.get("updates_per_month") or 0),
             help="x each strategy's measured USD to absorb one update (update_usd)")
-    costs = {s: ((run.value(s, "train_usd") or 0.0) + (run.value(s, "update_usd") or 0.0) * updates,
+    costs = {s: ((run.value(s, "train_usd") or 0.0)
+                 + (run.value(s, "update_usd") or 0.0) * updates,
                  run.value(s, "usd_per_1k_queries")) for s in run.strategies}
     costs = {s: c for s, c in costs.items() if c[1] is not None}
     if not costs:
@@ -79,7 +80,8 @@ with ui.section("break-even"):
                    "month) + serving cost (usd_per_1k_queries, USD / 1,000 queries) x N / 1,000"
                    + (f" + {updates:g} updates / month x the USD to absorb one (update_usd)"
                       if updated else "") +
-                   f". The dotted line is the suite's expected volume ({queries:,} queries / month).")
+                   ". The dotted line is the suite's expected volume "
+                   f"({queries:,} queries / month).")
         at = pd.DataFrame([{"strategy": s, "fixed: training + updates (USD / month)": t,
                             "usd_per_1k_queries (USD / 1,000 queries)": p,
                             f"monthly total at {queries:,} queries (USD / month)": t + p * queries / 1000}

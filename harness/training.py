@@ -128,7 +128,8 @@ def train_lora(backend, pairs, lora: LoraKnobs, training: TrainingKnobs, out_dir
 def _weights_hash(adapter: Path) -> str:
     """Identity of the adapter continued training starts from (its weights file's bytes)."""
     import hashlib
-    return hashlib.sha256((Path(adapter) / "adapter_model.safetensors").read_bytes()).hexdigest()[:16]
+    weights = (Path(adapter) / "adapter_model.safetensors").read_bytes()
+    return hashlib.sha256(weights).hexdigest()[:16]
 
 
 def _train(model, backend, feats, training: TrainingKnobs, total: int, ck, rng, bar,

@@ -37,7 +37,8 @@ def update_rows(results: dict, acc: str) -> list[list[str]]:
                 label = method + (" (cheapest)" if method == rec["cheapest"] else "")
                 rows.append([upd, name, label, _iv(rec["stale"].get(acc), True),
                              f"{m['seconds']:.1f}", f"{m['usd']:.6f}",
-                             _iv(m["changed"].get(acc)), _iv(rec["unchanged_before"].get(acc), True),
+                             _iv(m["changed"].get(acc)),
+                             _iv(rec["unchanged_before"].get(acc), True),
                              _iv(m["unchanged"].get(acc)), _diff(m.get("unchanged_vs_before"))])
     return rows
 

@@ -123,7 +123,8 @@ def _line(text: str, needle: str) -> int:
 def test_bad_updates_block_is_one_message_with_file_key_and_line(tmp_path, old, new, key, words):
     text = UPDATES.read_text()
     if "changes nothing" in words:  # the update's documents are the knowledge base itself
-        edit = lambda t: t.replace("    knowledge_base: price-change/kb\n", "").replace(old, new)  # noqa: E731
+        edit = lambda t: (t.replace("    knowledge_base: price-change/kb\n", "")  # noqa: E731
+                          .replace(old, new))
     else:
         edit = lambda t: t.replace(old, new)  # noqa: E731
     out = _bad(tmp_path, edit)
