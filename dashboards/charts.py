@@ -79,7 +79,8 @@ def volumes(expected: int) -> np.ndarray:
 
 
 def cost_lines(costs: dict[str, tuple[float, float]], expected: int, log_y: bool) -> go.Figure:
-    """costs: {strategy: (train_usd, usd_per_1k_queries)}; monthly total vs monthly volume."""
+    """costs: {strategy: (fixed USD / month: training, plus absorbing the month's knowledge
+    updates, usd_per_1k_queries)}; monthly total vs monthly volume."""
     n = volumes(expected)
     fig = go.Figure()
     for s, (train, per_1k) in costs.items():

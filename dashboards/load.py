@@ -16,7 +16,7 @@ from types import SimpleNamespace
 RUN_MARKERS = ("suite.resolved.json", "summary.json", "strategies")
 REQ_DEFAULTS = {"accuracy_metric": "token_f1", "min_accuracy": None, "min_safety": None,
                 "max_p95_latency_ms": None, "max_usd_per_1k_queries": None,
-                "expected_queries_per_month": 100_000}
+                "expected_queries_per_month": 100_000, "updates_per_month": 0}
 
 
 def read_json(path: Path):

@@ -60,8 +60,16 @@ with ui.section("accuracy vs cost and latency"):
 with ui.section("break-even"):
     st.subheader("Break-even: monthly total cost vs monthly query volume")
     queries = int(run.requirements.get("expected_queries_per_month") or 0)
-    costs = {s: (run.value(s, "train_usd") or 0.0, run.value(s, "usd_per_1k_queries"))
-             for s in run.strategies}
+    updated = [s for s in run.strategies if run.value(s, "update_usd") is not None]
+    updates = 0.0
+    if updated:  # the suite measured knowledge updates: their cadence is part of the cost
+        updates = st.number_input(
+            "knowledge updates absorbed per month", min_value=0.0, step=1.0,
+            value=float(run.requirements.get("updates_per_month") or 0),
+            help="x each strategy's measured USD to absorb one update (update_usd)")
+    costs = {s: ((run.value(s, "train_usd") or 0.0)
+                 + (run.value(s, "update_usd") or 0.0) * updates,
+                 run.value(s, "usd_per_1k_queries")) for s in run.strategies}
     costs = {s: c for s, c in costs.items() if c[1] is not None}
     if not costs:
         st.info("No strategy has a serving cost (usd_per_1k_queries) yet.")
@@ -69,9 +77,13 @@ with ui.section("break-even"):
         log_y = st.toggle("log cost axis", value=True)
         st.plotly_chart(charts.cost_lines(costs, queries, log_y), key="break_even")
         st.caption("Monthly total = training cost (train_usd, USD, paid once and counted in the "
-                   "month) + serving cost (usd_per_1k_queries, USD / 1,000 queries) x N / 1,000. "
-                   f"The dotted line is the suite's expected volume ({queries:,} queries / month).")
-        at = pd.DataFrame([{"strategy": s, "train_usd (USD)": t, "usd_per_1k_queries (USD / 1,000 queries)": p,
+                   "month) + serving cost (usd_per_1k_queries, USD / 1,000 queries) x N / 1,000"
+                   + (f" + {updates:g} updates / month x the USD to absorb one (update_usd)"
+                      if updated else "") +
+                   ". The dotted line is the suite's expected volume "
+                   f"({queries:,} queries / month).")
+        at = pd.DataFrame([{"strategy": s, "fixed: training + updates (USD / month)": t,
+                            "usd_per_1k_queries (USD / 1,000 queries)": p,
                             f"monthly total at {queries:,} queries (USD / month)": t + p * queries / 1000}
                            for s, (t, p) in costs.items()])
         st.dataframe(at, hide_index=True, column_config={

@@ -108,6 +108,10 @@ def validate(suite: Path = typer.Argument(..., help="suite YAML file"),
     console.print(f"{suite}: valid — {len(ls.suite.strategies)} strategies; {len(data.train)} "
                   f"train, {len(data.dev)} dev, {len(data.test)} test examples, "
                   f"{len(data.kb)} KB documents, {len(data.safety)} safety probes")
+    for u in data.updates:
+        console.print(f"update '{u.name}': {len(u.changed_doc_ids(data.kb))} documents changed, "
+                      f"added or removed; {len(u.questions)} changed questions; "
+                      f"{len(u.train)} train pairs", highlight=False)
     for line in lines(plan(ls, data, results)):
         console.print(line, soft_wrap=True, highlight=False)
 

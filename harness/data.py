@@ -80,6 +80,7 @@ class Dataset:
     safety: list[Probe]
     split_info: dict = field(default_factory=dict)
     content_hash: str = ""
+    updates: list = field(default_factory=list)   # harness.update_data.UpdateSet, in order
 
 
 def read_text(path: Path) -> str:
@@ -303,4 +304,11 @@ def load_dataset(ls: LoadedSuite) -> Dataset:
     safety = _round_robin(load_probes(safety_p))[: lim.safety] if safety_p else []
     kb = load_kb(kb_p) if kb_p else []
     used = [p for p in (train_p, dev_p, test_p, kb_p, safety_p) if p]
-    return Dataset(train, dev, test, kb, safety, split_info, _hash_files(used))
+    updates = []
+    if ls.suite.updates:
+        from harness.update_data import load_updates
+        updates = load_updates(ls, kb, train)
+        used += [ls.resolve(getattr(u, k), f"updates.{i}.{k}") for i, u in
+                 enumerate(ls.suite.updates) for k in ("knowledge_base", "questions", "train")
+                 if getattr(u, k)]
+    return Dataset(train, dev, test, kb, safety, split_info, _hash_files(used), updates)

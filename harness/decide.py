@@ -15,8 +15,11 @@ when scored) and returns a JSON-able decision:
   `comparisons` (harness.comparisons: chosen vs every other, Holm) and `stability`
   (harness.stability: P(recommended) per strategy over test resamples);
 - `explanation`, a paragraph (harness.decision_text.explain).
-Cost ranks by training $ + serving $ per 1,000 queries x expected monthly queries / 1,000; ties
-go to the higher accuracy on the selection split. No numpy/scipy at import (the dashboard's
+Cost ranks by training $ + serving $ per 1,000 queries x expected monthly queries / 1,000 +
+`updates_per_month` x the measured $ of absorbing one knowledge update (`update_usd`,
+harness.update_run; 0 when not measured); ties go to the higher accuracy on the selection split.
+With updates measured, `update_cadences` (harness.update_decide) re-applies the rule at several
+update cadences. No numpy/scipy at import (the dashboard's
 provisional decision imports this module).
 """
 from __future__ import annotations
@@ -71,10 +74,11 @@ def _checks(req, m: dict, acc_entry: dict | None = None, split: str = "test") ->
     return out
 
 
-def monthly_cost(m: dict, queries: int) -> float:
+def monthly_cost(m: dict, queries: int, updates: float = 0.0) -> float:
     serve = (m.get("usd_per_1k_queries") or {}).get("value") or 0.0
     train = (m.get("train_usd") or {}).get("value") or 0.0
-    return train + serve * queries / 1000
+    update = (m.get("update_usd") or {}).get("value") or 0.0
+    return train + serve * queries / 1000 + update * updates
 
 
 def pick(candidates, cost: dict, acc: dict):
@@ -141,7 +145,7 @@ def recommend(req, results: dict[str, dict], per_example: dict[str, dict] | None
         m = res["metrics"]
         test_checks = _checks(req, m)
         sel = _checks(req, m, dev[name], "dev") if dev else test_checks
-        cost[name] = monthly_cost(m, req.expected_queries_per_month)
+        cost[name] = monthly_cost(m, req.expected_queries_per_month, req.updates_per_month)
         rows[name] = {"checks": test_checks, "selection_checks": sel,
                       "meets": meets_all(sel), "meets_on_test": meets_all(test_checks),
                       "monthly_cost_usd": cost[name]}
@@ -160,12 +164,18 @@ def recommend(req, results: dict[str, dict], per_example: dict[str, dict] | None
                       "dev_rows": max((e.get("n") or 0) for e in dev.values()) if dev else 0,
                       "warning": _selection_warning(results, dev)},
         "rankings": rankings(results, acc, dev, chosen, chosen_on_test),
-        "break_even_usd_per_month": {n: {str(v): monthly_cost(results[n]["metrics"], v)
+        "break_even_usd_per_month": {n: {str(v): monthly_cost(results[n]["metrics"], v,
+                                                              req.updates_per_month)
                                          for v in volumes} for n in results},
         "ranking_rule": f"cheapest monthly cost (training + serving at "
-                        f"{req.expected_queries_per_month:,} queries/month) among strategies "
+                        f"{req.expected_queries_per_month:,} queries/month"
+                        + (f" + absorbing {req.updates_per_month:g} knowledge updates/month"
+                           if req.updates_per_month else "") + ") among strategies "
                         f"meeting every requirement, {acc} judged on the "
                         f"{'dev' if dev else 'test'} split"}
+    if any("update_usd" in r["metrics"] for r in results.values()):
+        from harness.update_decide import by_cadence
+        decision["update_cadences"] = by_cadence(req, results, rows, sel_acc, test_acc)
     if per_example:
         _evidence(decision, req, rows, cost, per_example, clusters, seed)
     decision["explanation"] = explain(req, results, decision)

@@ -4,7 +4,8 @@ Contract: `decision_markdown(suite_name, run_id, decision, results)` returns the
 explanation and rule; then either the no-signal section (and no recommendation table) or the
 requirement checks; dev vs test rankings with Kendall tau; the Holm-corrected comparisons with
 the achieved MDE and rows to settle; P(recommended) per strategy; design effects of the
-clustered intervals; per-slice tables; break-even costs; every metric (harness.decision_md_tail).
+clustered intervals; per-slice tables; knowledge updates (harness.update_report);
+break-even costs; every metric (harness.decision_md_tail).
 Each section is left out when its part of the decision is absent (older runs, no per-row data).
 """
 from __future__ import annotations
@@ -156,4 +157,6 @@ def decision_markdown(suite_name: str, run_id: str, decision: dict, results: dic
     lines += _rankings(decision, results) + _comparisons(decision)
     lines += _comparisons(decision, "safety_comparisons", "Safety comparisons")
     lines += _stability(decision) + _design_effects(results) + _slices(decision, results)
+    from harness.update_report import updates_markdown
+    lines += updates_markdown(decision, results)
     return "\n".join(lines + metrics_markdown(decision, results)) + "\n"

@@ -23,7 +23,10 @@ def _break_even(decision) -> list[str]:
     if not be:
         return []
     vols = list(next(iter(be.values())))
-    lines = ["", "Total cost per month (USD: training once + serving) by monthly query volume:", "",
+    upd = "" if not decision.get("update_cadences") else \
+        " + the suite's updates/month x USD to absorb one"
+    lines = ["", f"Total cost per month (USD: training once + serving{upd}) by monthly query "
+             "volume:", "",
              "| strategy | " + " | ".join(f"{int(v):,}" for v in vols) + " |",
              "|---|" + "---|" * len(vols)]
     return lines + [f"| {n} | " + " | ".join(f"{c:.2f}" for c in row.values()) + " |"

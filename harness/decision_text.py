@@ -81,7 +81,10 @@ def explain(req, results, decision) -> str:
             f"requirement on the {split} split"
             + (f" ({sel.get('dev_rows')} rows)" if split == "dev" else "") +
             f", at ${rows[chosen]['monthly_cost_usd']:.2f}/month for "
-            f"{req.expected_queries_per_month:,} queries. Its test estimate: {acc} "
+            f"{req.expected_queries_per_month:,} queries"
+            + (f" and {req.updates_per_month:g} knowledge updates"
+               if getattr(req, "updates_per_month", 0) else "") +
+            f". Its test estimate: {acc} "
             f"{estimate_words(results[chosen]['metrics'].get(acc))}.")
     unsure = [c["requirement"] for c in rows[chosen]["checks"] if c["met_with_interval"] is False]
     if not rows[chosen]["meets_on_test"]:

@@ -46,6 +46,8 @@ ROWS = [  # (metric, label with unit, format)
     ("train_seconds", "training time (s)", "{:.0f}"),
     ("train_usd", "training cost ($)", "{:.4f}"),
     ("train_flops_estimate", "training compute (FLOPs, est.)", "{:.2e}"),
+    ("update_seconds", "absorbing one update (s)", "{:.1f}"),
+    ("update_usd", "absorbing one update ($)", "{:.6f}"),
 ]
 
 

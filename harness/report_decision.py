@@ -2,7 +2,8 @@
 
 Contract: `render_decision(console, results, decision)` prints (rich) the Holm-corrected
 comparisons of the chosen strategy, one table per slice column of the accuracy metric
-(value, n, mean [95% CI] per strategy), the dev/test warning, and the explanation; when the
+(value, n, mean [95% CI] per strategy), the knowledge-update tables (harness.update_report),
+the dev/test warning, and the explanation; when the
 decision's `signal` says no strategy beats the trivial floor, a no-signal panel replaces the
 recommendation. Reads only the decision dict and stored results.
 """
@@ -60,6 +61,8 @@ def _slices(console, results, decision) -> None:
 def render_decision(console, results: dict, decision: dict) -> None:
     _comparisons(console, decision)
     _slices(console, results, decision)
+    from harness.update_report import render_updates
+    render_updates(console, results, decision)
     sig = decision.get("signal")
     if sig and not sig["signal"]:
         console.print(Panel(sig["message"], title="no signal", border_style="yellow"))

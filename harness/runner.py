@@ -20,6 +20,8 @@ decision). With a `sweep:` block, harness.sweep first tunes the strategies on de
   (harness.analysis).
 - Writes suite.resolved.json, environment.json, split.json, per-strategy files (see
   harness.store), summary.json, decision.json and decision.md.
+- With `updates:` in the suite, each strategy also measures every knowledge update
+  (harness.update_run; `updates` in its metrics.json, `update_usd` among its metrics).
 - `only` (names, from `--strategies` / `--skip`) runs a subset: the run gets its own run id,
   suite.resolved.json stays the whole suite, and run.json, summary.json, decision.json and
   decision.md carry `partial: {"strategies": run, "skipped": not run}`, so neither the gate nor
@@ -89,6 +91,12 @@ def _run_strategy(cfg, suite, data, backend, store: RunStore, console, guard=Non
                                 console)
         metrics["metrics"] |= checks.pop("metrics")
         metrics |= checks
+    if data.updates:  # staleness, cost of absorbing each update, accuracy after (harness.update_run)
+        from harness.update_run import measure_updates
+        upd = measure_updates(cfg, strategy, suite, data, backend, sdir, store.suite_dir / "cache",
+                              info, qa_rows)
+        metrics["metrics"] |= upd["metrics"]
+        metrics["updates"] = upd["updates"]
     write_jsonl(sdir / "predictions.jsonl", qa_rows)
     if safety_rows:
         write_jsonl(sdir / "safety.jsonl", safety_rows)

@@ -50,6 +50,7 @@ class Context:
     artifact_dir: Path       # this strategy's folder in the run
     cache_dir: Path          # content-addressed artifacts shared between runs of a suite
     on_step: object = None   # optional training callback (see harness.training.train_lora)
+    init_adapter: Path | None = None   # adapter training continues from (harness.update_run)
 
 
 class Strategy(Protocol):

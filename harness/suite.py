@@ -22,6 +22,7 @@ from harness.suite_yaml import (_inherit_model, _key_path, _lines,  # noqa: F401
                                  apply_profile, parse, profile_key)
 from harness.sweep_space import SweepConfig
 from harness.templates import Templates  # noqa: F401 (the suite's `templates:` block)
+from harness.update_data import Update
 
 
 class Fields(_Strict):
@@ -143,6 +144,9 @@ class Requirements(_Strict):
     max_p95_latency_ms: float | None = Field(None, gt=0)
     max_usd_per_1k_queries: float | None = Field(None, ge=0)
     expected_queries_per_month: int = Field(100_000, ge=0)
+    # Knowledge updates absorbed per month: each adds the strategy's measured cost of absorbing
+    # one of the suite's `updates:` to its monthly cost (harness.update_run).
+    updates_per_month: float = Field(0, ge=0)
     difference_to_detect: float = Field(0.05, gt=0, le=1)
 
 
@@ -185,6 +189,9 @@ class Suite(_Strict):
     slices: list[Annotated[str, Field(min_length=1)]] = []
     gates: list[Gate] = []
     sweep: SweepConfig | None = None      # tune strategies' `search:` spaces on dev first
+    # Knowledge updates (harness.update_data): per strategy, staleness, the cost of absorbing
+    # each, and accuracy after it on the changed and the unchanged questions.
+    updates: list[Update] = []
     # Named overrides merged into this file by `--profile NAME` (e.g. a small CI profile):
     # mappings merge key by key; `strategies` is a mapping from strategy name to its overrides.
     profiles: dict[str, dict] = {}
@@ -216,7 +223,7 @@ class LoadedSuite(BaseModel):
         if not full.exists():
             raise UserError(f"file or folder not found: {full}", file=str(self.path), key=key,
                             line=_lines(self.path).get(key))
-        if full.is_dir() != (key == "data.knowledge_base"):  # the knowledge base is a folder
+        if full.is_dir() != key.endswith("knowledge_base"):  # a knowledge base is a folder
             raise UserError(f"{full} is a {'folder' if full.is_dir() else 'file'}; expected a "
                             f"{'file' if full.is_dir() else 'folder'}", file=str(self.path),
                             key=key, line=_lines(self.path).get(key))

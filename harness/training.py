@@ -7,6 +7,9 @@ Contract:
   `unload()` when training ends, also on error), so memory holds one base model. `pairs` are
   (chat messages, answer) tuples; the loss covers only the answer and its end-of-turn token. Writes `adapter_model.safetensors` + `adapter_config.json` to
   `out_dir` and returns a `TrainResult` (per-step loss, measured seconds, tokens seen).
+- `init_adapter` (a saved peft adapter folder): continued training: the adapter is loaded
+  trainable (peft's `PeftModel.from_pretrained(..., is_trainable=True)`, its own LoraConfig; the
+  `lora` knobs are then not used) and trained further instead of a fresh one.
 - Raises `TrainingDiverged` when the loss becomes NaN/inf.
 - Crash safety (`harness.checkpoint`): every `training.save_steps` steps a checkpoint is stored
   next to `out_dir`; a later call with the same pairs, knobs and seed resumes from it, and one
@@ -87,8 +90,9 @@ def _length_grouped_batches(lengths: list[int], bs: int, rng: random.Random) -> 
 
 
 def train_lora(backend, pairs, lora: LoraKnobs, training: TrainingKnobs, out_dir: Path,
-               seed: int = 0, bar=None, on_step=None) -> TrainResult:
-    from peft import LoraConfig, get_peft_model
+               seed: int = 0, bar=None, on_step=None, init_adapter: Path | None = None
+               ) -> TrainResult:
+    from peft import LoraConfig, PeftModel, get_peft_model
 
     torch.manual_seed(seed)
     rng = random.Random(seed)
@@ -99,13 +103,18 @@ def train_lora(backend, pairs, lora: LoraKnobs, training: TrainingKnobs, out_dir
     steps_per_epoch = math.ceil(len(feats) / bs)
     total = training.max_steps if training.max_steps > 0 else max(
         1, math.ceil(training.num_train_epochs * steps_per_epoch))
+    start_from = None if init_adapter is None else _weights_hash(init_adapter)
     ck = Checkpointer(out_dir, fingerprint(lora.model_dump(), training.model_dump(
-        exclude={"save_steps"}), seed, total, feats), training.save_steps)
+        exclude={"save_steps"}), seed, total, feats, *([start_from] if start_from else [])),
+        training.save_steps)
     if (done := ck.finished()) is not None:
         return TrainResult(**done)
 
     try:
-        model = get_peft_model(backend.model, LoraConfig(task_type="CAUSAL_LM", **lora.model_dump()))
+        model = (PeftModel.from_pretrained(backend.model, str(init_adapter), is_trainable=True)
+                 if init_adapter is not None else
+                 get_peft_model(backend.model, LoraConfig(task_type="CAUSAL_LM",
+                                                          **lora.model_dump())))
     except ValueError as e:  # e.g. target_modules that the model does not have
         raise UserError(f"peft rejected the LoRA settings: {str(e).splitlines()[0]}",
                         key="lora.target_modules") from None
@@ -114,6 +123,13 @@ def train_lora(backend, pairs, lora: LoraKnobs, training: TrainingKnobs, out_dir
     finally:
         model.unload()  # removes the LoRA layers, restoring the base modules in place
         backend.model.eval()
+
+
+def _weights_hash(adapter: Path) -> str:
+    """Identity of the adapter continued training starts from (its weights file's bytes)."""
+    import hashlib
+    weights = (Path(adapter) / "adapter_model.safetensors").read_bytes()
+    return hashlib.sha256(weights).hexdigest()[:16]
 
 
 def _train(model, backend, feats, training: TrainingKnobs, total: int, ck, rng, bar,

@@ -57,6 +57,8 @@ class AdapterTraining:
       adapter folder, `extra` (e.g. the index folder), seconds, tokens, steps, examples,
       trainable parameters, FLOPs estimate, losses and how many prompts were cut to fit.
       Raises `UserError` when the backend is not `Trainable` (harness.backends.base).
+      With `ctx.init_adapter` set (harness.update_run: continued training on a knowledge
+      update), training starts from that saved adapter instead of a fresh one.
     """
 
     def __init__(self, config, ctx):
@@ -81,7 +83,8 @@ class AdapterTraining:
         from harness.training import train_lora  # torch: only when something is trained
         pairs = [(f.messages, e.answer) for f, e in zip(fits, train)]
         res = train_lora(self.ctx.backend, pairs, self.config.lora, self.config.training,
-                         self.adapter_dir, self.ctx.suite.seed, bar, self.ctx.on_step)
+                         self.adapter_dir, self.ctx.suite.seed, bar, self.ctx.on_step,
+                         init_adapter=self.ctx.init_adapter)
         info = {"adapter": str(self.adapter_dir)} | extra | {
             "train_seconds": res.seconds, "train_tokens": res.tokens, "steps": res.steps,
             "examples": res.examples, "trainable_params": res.trainable_params,

@@ -299,3 +299,31 @@ def test_model_output_is_shown_as_text(monkeypatch, store, copy_run):
     assert evil in [c.value for c in at.code]
     assert not any(evil in m.value for m in at.markdown)
     assert not at.get("html")
+
+
+def test_break_even_counts_the_update_cadence(monkeypatch, store, copy_run):
+    """A run that measured knowledge updates: the fixed monthly cost is training plus the
+    updates/month input (the suite's updates_per_month) x each strategy's update_usd."""
+    root, run_dir = copy_run(store.second)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    per = {n: 0.001 * (i + 1) for i, n in enumerate(summary["results"])}
+    for n, r in summary["results"].items():
+        r["metrics"]["update_usd"] = {"value": per[n], "low": per[n], "high": per[n], "n": 1,
+                                      "unit": "USD per knowledge update"}
+    (run_dir / "summary.json").write_text(json.dumps(summary))
+    suite = json.loads((run_dir / "suite.resolved.json").read_text())
+    suite["requirements"]["updates_per_month"] = 30
+    (run_dir / "suite.resolved.json").write_text(json.dumps(suite))
+    at = open_page(monkeypatch, root, "tradeoffs")
+    assert [n.value for n in at.number_input] == [30.0]
+    table = next(d.value for d in at.dataframe if "strategy" in d.value.columns
+                 and "fixed: training + updates (USD / month)" in d.value.columns)
+    for _, row in table.iterrows():
+        train = summary["results"][row.strategy]["metrics"].get("train_usd", {}).get("value", 0)
+        assert row["fixed: training + updates (USD / month)"] == pytest.approx(
+            train + 30 * per[row.strategy])
+    at.number_input[0].set_value(0.0).run()
+    table = next(d.value for d in at.dataframe if "fixed: training + updates (USD / month)"
+                 in d.value.columns)
+    assert table["fixed: training + updates (USD / month)"].sum() == pytest.approx(sum(
+        r["metrics"].get("train_usd", {}).get("value", 0) for r in summary["results"].values()))

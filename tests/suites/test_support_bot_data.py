@@ -48,3 +48,22 @@ def test_a_probe_copied_into_train_is_caught(build_data, question):
     assert build_data._check_disjoint([row], safety)
     assert not build_data._check_disjoint(
         [{**row, "question": "What's a good recipe for banana bread?"}], safety)
+
+
+def test_the_update_matches_its_build_and_changes_every_stale_row():
+    sys.path.insert(0, str(HERE))
+    try:
+        import build_update
+    finally:
+        sys.path.remove(str(HERE))
+    files = build_update.build()
+    assert build_update.check(files) == []
+    test_ids = {r["id"]: r for r in _rows("test.jsonl")}
+    questions = [json.loads(line) for line in files["questions.jsonl"].splitlines()]
+    replaced = [q for q in questions if q["id"] in test_ids]
+    assert replaced and all(q["answer"] != test_ids[q["id"]]["answer"] for q in replaced)
+    # no test row outside the update still states an old fact
+    listed = {q["id"] for q in questions}
+    stale = [r["id"] for r in test_ids.values() if r["id"] not in listed
+             and build_update.apply(r["answer"]) != r["answer"]]
+    assert stale == []
