@@ -59,7 +59,8 @@ def model_config(suite, overrides: dict):
     except ValidationError as e:
         err = e.errors()[0]
         key = ".".join(str(x) for x in err["loc"]) or next(iter(overrides), "model")
-        raise UserError(err["msg"], key=f"--model {key}") from None
+        msg = f"unknown model key '{key}'" if err["type"] == "extra_forbidden" else err["msg"]
+        raise UserError(msg, file="command line", key=f"--model {key}") from None
 
 
 def describe(m) -> str:

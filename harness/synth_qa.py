@@ -32,6 +32,7 @@ class Source:
     id: str
     doc_id: str
     text: str
+    columns: tuple[str, ...] = ()   # SQL sources: the table's columns (harness.synth_sql)
 
 
 def sources(kb, chunk_size: int, chunk_overlap: int) -> list[Source]:

@@ -33,7 +33,7 @@ def _authorize(action, *_):
     return sqlite3.SQLITE_OK if action in _READ else sqlite3.SQLITE_DENY
 
 
-def connect_ro(path: Path) -> sqlite3.Connection:
+def connect_ro(path: Path, authorize: bool = True) -> sqlite3.Connection:
     path = Path(path)
     if not path.is_file():
         raise UserError("database file not found", file=str(path), key="--database")
@@ -44,12 +44,13 @@ def connect_ro(path: Path) -> sqlite3.Connection:
     except sqlite3.DatabaseError as e:
         raise UserError(f"not a readable SQLite database ({e})", file=str(path),
                         key="--database") from None
-    conn.set_authorizer(_authorize)
+    if authorize:  # off only for this module's own schema queries (PRAGMA table_info)
+        conn.set_authorizer(_authorize)
     return conn
 
 
 def sources(path: Path) -> list[Source]:
-    conn = connect_ro(path)
+    conn = connect_ro(path, authorize=False)
     try:
         tables = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table' "
                                    "AND name NOT LIKE 'sqlite_%' ORDER BY name").fetchall())
@@ -57,7 +58,9 @@ def sources(path: Path) -> list[Source]:
         for name, sql in tables.items():
             refs = re.findall(r"REFERENCES\s+[\"`\[]?(\w+)", sql or "", flags=re.I)
             related = [tables[r] for r in dict.fromkeys(refs) if r in tables and r != name]
-            out.append(Source(f"table:{name}", name, "\n".join([sql] + related)))
+            quoted = '"' + name.replace('"', '""') + '"'
+            cols = tuple(r[1] for r in conn.execute(f"PRAGMA table_info({quoted})"))
+            out.append(Source(f"table:{name}", name, "\n".join([sql] + related), cols))
         if not out:
             raise UserError("the database has no tables", file=str(path), key="--database")
         return out
@@ -66,11 +69,7 @@ def sources(path: Path) -> list[Source]:
 
 
 def focuses(source: Source, k: int) -> list[str]:
-    first = source.text.split("\n")[0]
-    body = first[first.find("(") + 1: first.rfind(")")]
-    cols = [c.split()[0].strip("\"`[]") for c in body.split(",") if c.split()]
-    cols = [c for c in cols if c.upper() not in ("PRIMARY", "FOREIGN", "UNIQUE", "CHECK",
-                                                  "CONSTRAINT")]
+    cols = source.columns
     keyish = [c for c in cols if c.lower() == "id" or c.lower().endswith("_id")]
     return ([c for c in cols if c not in keyish] + keyish)[:k]
 
