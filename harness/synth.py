@@ -34,6 +34,9 @@ from harness import synth_qa as qa, synth_sql as sql
 from harness.synth_log import SynthLog
 
 
+FILTER_VERSION = 2  # part of the resume settings: bump when a check changes what is kept
+
+
 @dataclass(frozen=True)
 class Options:
     out: Path
@@ -109,11 +112,12 @@ def _shots(train, k: int = 3) -> list:
     return list(by_source.values())[:k]
 
 
-def _judge(kind, source, question: str, reply: str, opts) -> tuple[str | None, str, list]:
+def _judge(kind, suite, source, focus, question: str, gen, opts) -> tuple[str | None, str, list]:
     """(reason the pair is dropped or None, the answer as stored, its key facts)."""
+    reply = gen.text
     if kind == "qa":
-        answer = qa.clean_answer(reply)
-        reason, facts = qa.check(question, answer, source.text)
+        answer = qa.clean_answer(reply, cut=gen.completion_tokens >= opts.max_new_tokens)
+        reason, facts = qa.check_pair(suite, source.text, focus, question, answer)
         return reason, answer, facts
     query = sql.clean_sql(reply)
     if not question.rstrip().endswith("?"):
@@ -126,7 +130,7 @@ def synthesize(ls, opts: Options, console=None) -> dict:
     suite, f = ls.suite, ls.suite.data.fields
     model = model_config(suite, opts.model)
     kind, srcs = _sources(ls, opts)
-    settings = {"kind": kind, "sources": _sha("".join(s.id + s.text for s in srcs)),
+    settings = {"kind": kind, "filter": FILTER_VERSION, "sources": _sha("".join(s.id + s.text for s in srcs)),
                 "pairs": opts.pairs, "max_new_tokens": opts.max_new_tokens,
                 "dedup_threshold": opts.dedup_threshold, "model": describe(model),
                 "embedding": suite.embedding.name_or_path}
@@ -156,8 +160,7 @@ def synthesize(ls, opts: Options, console=None) -> dict:
             qs = [q.strip().strip('"').splitlines()[0].strip() if q.strip() else "" for q in qs]
             a_msgs = [qa.answer_messages(suite, s, q) if kind == "qa" else sql.sql_messages(s, q)
                       for (s, _, _), q in zip(items, qs)]
-            answers = [g.text for g in backend.generate(
-                [Request(m, opts.max_new_tokens) for m in a_msgs])]
+            answers = backend.generate([Request(m, opts.max_new_tokens) for m in a_msgs])
             vecs = embed([q or "-" for q in qs], emb)
             for s in batch:
                 counts = {"generated": 0, "kept": 0, "dropped": {}}
@@ -166,7 +169,7 @@ def synthesize(ls, opts: Options, console=None) -> dict:
                         continue
                     counts["generated"] += 1
                     q = qs[k]
-                    reason, a, facts = _judge(kind, s, q, answers[k], opts)
+                    reason, a, facts = _judge(kind, suite, s, foc, q, answers[k], opts)
                     if reason is None and len(pool) and float(np.max(pool @ vecs[k])) >= \
                             opts.dedup_threshold:
                         reason = "duplicate"
@@ -183,7 +186,7 @@ def synthesize(ls, opts: Options, console=None) -> dict:
                         "model": describe(model), "synth_source": s.id, "source_sha": _sha(s.text),
                         "focus": foc, "prompts": {"question": list(q_msgs[k]),
                                                   "answer": list(a_msgs[k])},
-                        "raw": {"question": qs[k], "answer": answers[k]}}}
+                        "raw": {"question": qs[k], "answer": answers[k].text}}}
                     if kind == "sql":
                         row["provenance"]["database"] = Path(opts.database).name
                     log.append_row(row)

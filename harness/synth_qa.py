@@ -11,13 +11,17 @@ Contract:
   prompts (a question about the focus sentence, few-shot from the suite's own train rows; then
   the suite's system prompt and `templates.user_with_context` with the chunk as the one excerpt,
   i.e. the answer the rag strategy's prompt asks for).
-- `clean_answer(reply)`: the answer of a reply that restates "Question: ... Answer: ...".
-- `check(question, answer, chunk) -> (reason | None, key_facts)`: None when the pair is
-  supported: the question is a question and every key fact of the answer — numbers and prices,
-  quoted names, capitalised terms (names of plans, settings, menus) inside a sentence — is found in the chunk (the
-  containment of harness.metrics.accuracy's key-fact recall). An answer with no checkable fact
-  is not supported (nothing ties it to the source). key_facts: the facts the row records
-  (numbers if any, else the named terms), for the suite's key-fact recall.
+- `clean_answer(reply, cut)`: the answer of a reply that restates "Question: ... Answer: ...";
+  a reply cut by max_new_tokens keeps its complete sentences only.
+- `check(question, answer, chunk, focus, known, echo) -> (reason | None, key_facts)`: None
+  when the pair is supported: the question is a question, the answer repeats no instruction of
+  the prompt, and every key fact of the answer — numbers and prices, quoted names, capitalised
+  terms inside a sentence (names of plans, settings, menus), less those the question or the
+  system prompt already name — is found in the chunk (the containment of
+  harness.metrics.accuracy's key-fact recall), and it holds a fact of the focus sentence.
+  An answer with no checkable fact is not supported (nothing ties it to the source).
+  key_facts: the facts the row records (numbers if any, else the named terms), for the suite's
+  key-fact recall. `check_pair(suite, ...)` calls it with the suite's prompts.
 """
 from __future__ import annotations
 
@@ -104,35 +108,63 @@ def answer_messages(suite, source: Source, question: str) -> tuple[dict, ...]:
                 context=ctx, question=question)})
 
 
-def clean_answer(text: str) -> str:
-    """The answer of a reply that restates the prompt's layout ("Question: ... Answer: ...")."""
-    text = text.rsplit("Answer:", 1)[-1] if "Answer:" in text else text
-    return text.strip().strip('"').strip()
-
-
 _LIST_MARKER = re.compile(r"^\s*\d+[.)]\s+", flags=re.M)
 
 
-def key_facts(answer: str) -> tuple[list[str], list[str]]:
-    """(numbers and prices, named terms: quoted names and capitalised words). Numbered-list
-    markers ("1. ") are not facts."""
+def clean_answer(text: str, cut: bool = False) -> str:
+    """The answer of a reply that restates the prompt's layout ("Question: ... Answer: ...");
+    `cut` (the reply hit max_new_tokens): only its complete sentences."""
+    text = text.rsplit("Answer:", 1)[-1] if "Answer:" in text else text
+    text = text.strip().strip('"').strip()
+    if cut:
+        # a sentence end, not a list marker ("2. "): the word before the stop is no bare integer
+        ends = [m.end() for m in re.finditer(r"(?<!\S)\S*?[^\d\s]\S*?[.!?](?=\s|$)", text)]
+        text = text[: ends[-1]] if ends else ""
+    return text
+
+
+
+def key_facts(answer: str, known: str = "") -> tuple[list[str], list[str]]:
+    """(numbers and prices, named terms: quoted names and capitalised words), leaving out the
+    named terms `known` already holds (the question's, the company's). Numbered-list markers
+    ("1. ") are not facts."""
     answer = _LIST_MARKER.sub("", answer)
     nums = list(dict.fromkeys(m.group(0).strip() for m in _NUM.finditer(answer)))
     named = [m.group(1) for m in _QUOTED.finditer(answer)]
     for s in _SENT.split(answer):
         named += _capitalised(s.strip())
-    return nums, list(dict.fromkeys(n for n in named if words(n)))
+    return nums, list(dict.fromkeys(n for n in named if words(n) and not _contained(known, n)))
 
 
-def check(question: str, answer: str, chunk: str) -> tuple[str | None, list[str]]:
-    """See the module's contract; `answer` is the cleaned answer (`clean_answer`)."""
+def check(question: str, answer: str, chunk: str, focus: str | None = None, known: str = "",
+          echo: tuple[str, ...] = ()) -> tuple[str | None, list[str]]:
+    """See the module's contract. `answer` is the cleaned answer (`clean_answer`); `known`:
+    text whose named terms are no evidence (the system prompt); `echo`: instruction phrases of
+    the prompt that an answer must not repeat; `focus`: the sentence the question was written
+    from — the answer must share one of its facts (else the question and answer are about
+    different things)."""
     if not answer.strip():
         return "empty_answer", []
     if not question.rstrip().endswith("?"):
         return "not_a_question", []
-    nums, named = key_facts(answer)
+    if any(p in answer for p in echo):
+        return "prompt_echo", []
+    known = f"{question} {known}"
+    nums, named = key_facts(answer, known)
     if not nums and not named:
         return "no_checkable_fact", []
     if any(not _contained(chunk, f) for f in nums + named):
         return "fact_not_in_source", nums or named
+    if focus is not None:
+        f_nums, f_named = key_facts(focus, known)
+        if (f_nums or f_named) and not any(_contained(answer, f) for f in f_nums + f_named):
+            return "off_focus", nums or named
     return None, nums or named
+
+
+def check_pair(suite, chunk: str, focus: str, question: str, answer: str):
+    """`check` with what the suite's prompts make known and echoable."""
+    tmpl = suite.templates.user_with_context
+    echo = [l.strip() for part in re.split(r"\{\w+\}", tmpl) for l in part.splitlines()
+            if len(l.split()) >= 3] + ["Question:"]
+    return check(question, answer, chunk, focus, suite.system_prompt, tuple(echo))

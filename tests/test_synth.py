@@ -57,7 +57,8 @@ def test_embedded_model_writes_valid_deduplicated_rows_with_provenance(tmp_path,
         assert src.text.strip() in p["prompts"]["answer"][-1]["content"]
         assert p["focus"] in p["prompts"]["question"][-1]["content"]
         assert r["source_doc"] == src.doc_id
-        assert qa.check(r["question"], r["answer"], src.text) == (None, r["key_facts"])
+        assert qa.check_pair(tiny_suite.suite, src.text, p["focus"], r["question"],
+                             r["answer"]) == (None, r["key_facts"])
     # no kept question is a near-duplicate of an existing row or of another kept one
     existing = [e.question for n in ("train", "dev", "test")
                 for e in load_examples(TINY.parent / f"{n}.jsonl", tiny_suite.suite.data.fields, n)]
@@ -130,6 +131,22 @@ def test_unsupported_pair_is_dropped(tmp_path, tiny_suite, scripted):
         "fact_not_in_source", ["$7.99"])
     assert qa.check("What does Plus cost?", "Plus costs $9.99 per month.", chunk)[0] is None
     assert qa.check("What does Plus cost?", "It is cheap.", chunk)[0] == "no_checkable_fact"
+
+
+def test_support_check_reasons(tiny_suite):
+    chunk = "The Plus plan costs $9.99 per month. Refunds are available within 14 days."
+    focus = "The Plus plan costs $9.99 per month."
+    check = lambda q, a: qa.check_pair(tiny_suite.suite, chunk, focus, q, a)[0]  # noqa: E731
+    assert check("What does Plus cost?", "It costs $9.99 per month.") is None
+    assert check("What does Plus cost", "It costs $9.99 per month.") == "not_a_question"
+    assert check("What does Plus cost?", "Refunds take 14 days.") == "off_focus"
+    assert check("What does Plus cost?", "Answer the customer's question using the excerpts. "
+                 "$9.99") == "prompt_echo"
+    assert check("What does the Plus plan cost?", "The Plus plan is good.") == "no_checkable_fact"
+    # a reply cut by max_new_tokens keeps its complete sentences, not a list marker
+    assert qa.clean_answer("Plus costs $9.99. 1. Open", cut=True) == "Plus costs $9.99."
+    assert qa.clean_answer("1. Open Settings.\n2. Click", cut=True) == "1. Open Settings."
+    assert qa.clean_answer("Question: x?\nAnswer: $9.99 a month.") == "$9.99 a month."
 
 
 def test_interrupted_run_resumes_without_redoing_finished_sources(tmp_path, tiny_suite, scripted):
