@@ -1,15 +1,17 @@
 """Learning curve: LoRA trained on synthetic pairs vs on written pairs, equal sizes, same test.
 
     python bench/synth_curve.py [--synthetic suites/support_bot/synthetic.jsonl] \
-        [--sizes 10,20] [--test-limit 48] [--sources written,synthetic] [--results results/synth_curve]
+        [--sizes 10,20] [--sources written,synthetic] [--results results/synth_curve]
 
-For each size n and each source — the written train rows that carry key facts (the QA rows,
-not the refusal demonstrations) and the `harness synth` rows — the first n rows of a seeded
-shuffle (seed 0, so both cover every document, not the first few) become the train split of a
+For each size n and each source — the first n rows of the `harness synth` file (append-only,
+so the first n rows never change as it grows), and n written train rows drawn (seed 0) from the
+QA rows (those with key facts; no refusal demonstrations) about the same source documents the
+synthetic n rows cover, so both arms teach the same documents — become the train split of a
 copy of suites/support_bot.yaml that keeps only its `lora` strategy and recipe (rows used: all
 n, `train_size: null`), no canary, no batch-1 latency pass. `harness.runner.run` trains and
-scores it on the suite's dev rows (`evaluation.dev_limit`) and the first `--test-limit` test
-rows (no safety probes: neither train set holds refusal demonstrations). Prints, per
+scores it on the dev and test rows about those documents (the same rows for both arms of an n;
+a test about documents neither arm was taught would measure nothing but the base model), with
+no safety probes (neither train set holds refusal demonstrations). Prints, per
 (n, source), key-fact recall and token F1 on test with 95% intervals clustered by source
 document, dev recall, training seconds; then the paired difference synthetic - written on test
 at each n (paired bootstrap over documents).
@@ -33,14 +35,14 @@ def _rows(path: Path) -> list[dict]:
     return [json.loads(l) for l in path.read_text().splitlines() if l.strip()]
 
 
-def _variant(base: dict, train: Path, name: str, test_limit: int | None, out: Path) -> Path:
+def _variant(base: dict, files: dict, name: str, out: Path) -> Path:
     s = json.loads(json.dumps(base))
-    suite_dir = ROOT / "suites"
     s["name"] = name
-    for k in ("dev", "test", "knowledge_base"):
-        s["data"][k] = str((suite_dir / s["data"][k]).resolve())
-    s["data"]["train"] = str(train.resolve())
-    s["data"]["limit"] = {"test": test_limit}
+    s["data"]["knowledge_base"] = str((ROOT / "suites" / s["data"]["knowledge_base"]).resolve())
+    for k, path in files.items():
+        s["data"][k] = str(path.resolve())
+    s["data"]["limit"] = {}
+    s["evaluation"]["dev_limit"] = len(_rows(files["dev"]))
     s["data"].pop("safety")  # accuracy is compared; the refusal demonstrations are not in either
     lora = next(x for x in s["strategies"] if x["name"] == "lora")
     lora["training"]["train_size"] = None
@@ -64,7 +66,6 @@ def main() -> None:
     ap.add_argument("--synthetic", default="suites/support_bot/synthetic.jsonl")
     ap.add_argument("--sizes", default="", help="comma-separated; default half and all of the "
                     "synthetic rows (at most 140)")
-    ap.add_argument("--test-limit", type=int, default=48, help="the default profile's 48")
     ap.add_argument("--sources", default="written,synthetic", help="arms to run (finished "
                     "ones are reused, so they can be run apart)")
     ap.add_argument("--results", default="results/synth_curve")
@@ -76,16 +77,22 @@ def main() -> None:
     from harness.suite import load_suite
 
     base = yaml.safe_load((ROOT / "suites/support_bot.yaml").read_text())
-    written = [r for r in _rows(ROOT / "suites/support_bot/train.jsonl") if r.get("key_facts")]
+    written_all = [r for r in _rows(ROOT / "suites/support_bot/train.jsonl") if r.get("key_facts")]
+    random.Random(0).shuffle(written_all)
     synthetic = _rows(ROOT / args.synthetic)
-    for rows in (written, synthetic):
-        random.Random(0).shuffle(rows)
-    top = min(len(synthetic), len(written), 140)
+    top = min(len(synthetic), 140)
     sizes = [int(x) for x in args.sizes.split(",") if x] or sorted({max(1, top // 2), top})
     results = ROOT / args.results
     (results / "data").mkdir(parents=True, exist_ok=True)
     per_row, table = {}, []
     for n in sizes:
+        docs = {r["source_doc"] for r in synthetic[:n]}
+        written = [r for r in written_all if r["source_doc"] in docs]
+        evals = {}
+        for split in ("dev", "test"):  # the rows about the documents both arms are taught
+            evals[split] = results / "data" / f"{split}-{n}.jsonl"
+            evals[split].write_text("".join(json.dumps(r) + "\n" for r in _rows(
+                ROOT / "suites/support_bot" / f"{split}.jsonl") if r["source_doc"] in docs))
         for source, rows in (("written", written), ("synthetic", synthetic)):
             if source not in args.sources.split(","):
                 continue
@@ -93,7 +100,7 @@ def main() -> None:
                 raise SystemExit(f"{source}: only {len(rows)} rows, fewer than n={n}")
             train = results / "data" / f"{source}-{n}.jsonl"
             train.write_text("".join(json.dumps(r) + "\n" for r in rows[:n]))
-            suite = _variant(base, train, f"synth_curve-{source}-{n}", args.test_limit,
+            suite = _variant(base, evals | {"train": train}, f"synth_curve-{source}-{n}",
                              results / "data")
             run_dir, res, _ = run(load_suite(suite), results, Console(stderr=True))
             m = res["lora"]["metrics"]
