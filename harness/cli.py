@@ -1,5 +1,5 @@
 """Command line: `harness run | validate | gate | baseline | schema | init | dashboard | serve |
-export`.
+export | synth`.
 
 Contract: a user mistake (`UserError`) prints one clear message and exits 2, never a traceback;
 success exits 0.
@@ -314,6 +314,57 @@ def _export_mlflow(run_ref: Path, tracking_uri: str | None, experiment: str | No
     console.print(f"mlflow {safe_uri(r['tracking_uri'])}, experiment '{r['experiment']}': parent "
                   f"run {r['parent']}, {len(r['children'])} strategy runs; {r['created']} new "
                   f"run(s)" + ("" if r["created"] else " (already exported)"), soft_wrap=True)
+
+
+@app.command()
+def synth(suite: Path = typer.Argument(..., help="suite YAML file (its model, embedding, "
+                                       "knowledge base and rows)"),
+          out: Path = typer.Option(..., "--out", help="JSONL file the pairs are appended to "
+                                   "(re-run the same command to resume)"),
+          database: Optional[Path] = typer.Option(None, "--database", help="SQLite file: "
+                                                  "text-to-SQL pairs from its schema instead"),
+          pairs: int = typer.Option(2, "--pairs", min=1, help="pairs asked per chunk / table"),
+          limit: Optional[int] = typer.Option(None, "--limit", min=1,
+                                              help="only the first N chunks / tables"),
+          max_new_tokens: int = typer.Option(48, "--max-new-tokens", min=1),
+          dedup_threshold: float = typer.Option(0.9, "--dedup-threshold", min=0.0, max=1.0,
+                                                help="drop a question this similar (MiniLM "
+                                                "cosine) to an existing or kept one"),
+          chunk_size: int = typer.Option(128, "--chunk-size", min=16),
+          chunk_overlap: int = typer.Option(16, "--chunk-overlap", min=0),
+          existing: list[Path] = typer.Option([], "--existing", help="more rows to dedup "
+                                              "against (JSONL/CSV, the suite's fields)"),
+          model: list[str] = typer.Option([], "--model", help="KEY=VALUE over the suite's "
+                                          "model block (YAML value), e.g. backend=openai"),
+          sql_timeout: float = typer.Option(2.0, "--sql-timeout", min=0.01,
+                                            help="seconds a generated query may run"),
+          profile: Optional[str] = PROFILE):
+    """Generate training pairs (QA from SUITE's knowledge base, or SQL from --database) with the
+    suite's model; keep those the source supports and that no existing row already asks."""
+    import yaml
+    from harness.suite import load_suite
+    from harness.synth import Options, synthesize
+    try:
+        overrides = {}
+        for item in model:
+            key, sep, value = item.partition("=")
+            if not sep or not key.strip():
+                raise UserError(f"expected KEY=VALUE, got {item!r}", key="--model")
+            overrides[key.strip()] = yaml.safe_load(value)
+        ls = load_suite(suite, profile)
+        opts = Options(out=out, database=database, pairs=pairs, limit=limit,
+                       max_new_tokens=max_new_tokens, dedup_threshold=dedup_threshold,
+                       chunk_size=chunk_size, chunk_overlap=chunk_overlap,
+                       existing=tuple(existing), model=overrides, sql_timeout_s=sql_timeout)
+        t = synthesize(ls, opts, console)
+    except UserError as e:
+        _fail(e)
+    except OSError as e:
+        _fail(UserError(e.strerror or str(e), file=e.filename))
+    dropped = ", ".join(f"{k} {v}" for k, v in sorted(t["dropped"].items())) or "none"
+    console.print(f"{t['sources']} sources: {t['generated']} pairs generated, {t['kept']} kept, "
+                  f"{t['generated'] - t['kept']} dropped ({dropped}) → {t['out']}",
+                  highlight=False, soft_wrap=True)
 
 
 def _quiet_libraries():
