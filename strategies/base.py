@@ -14,11 +14,17 @@ Contract:
   forgetting canary and merged-latency checks apply), `api_model_ok` (it may run on an API model,
   backend openai), `prompt_baseline` (the base model prompted: the reference for extra prompt
   tokens). `trivial()` says whether a configuration is a trivial baseline for the floor.
+- The strategy class derives from `StrategyBase`: built as `cls(config, ctx)`, and
+  `served(backend)` is the one place that says how the strategy's model is served — a context
+  manager yielding the backend that answers for it (the base: the backend as it is; a trained
+  strategy: its trained weights attached, detached again when the block ends). Evaluation,
+  batch-1 latency, the forgetting canary and `harness serve` all enter it.
 - Module level imports stay light (pydantic, harness.knobs): validating a suite imports every
   strategy file, so torch, transformers, peft and llama-index are imported inside methods.
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import ClassVar
 
 from harness.knobs import RetrievalKnobs, Strict
@@ -44,10 +50,22 @@ class StrategyConfig(Strict):
         return False
 
 
-class AdapterTraining:
+class StrategyBase:
+    """Every strategy class: `cls(config, ctx)` sets `config` and `ctx` (harness.strategy)."""
+
+    def __init__(self, config, ctx):
+        self.config, self.ctx = config, ctx
+
+    def served(self, backend):
+        """The backend as this strategy is served (here: the base model, unchanged)."""
+        return nullcontext(backend)
+
+
+class AdapterTraining(StrategyBase):
     """Shared by strategies that train a LoRA adapter in `prepare()` and answer with it attached
     (lora, hybrid): built as `cls(config, ctx)`, it sets `config`, `ctx` and `adapter_dir`
-    (`<artifact_dir>/adapter/`).
+    (`<artifact_dir>/adapter/`). `served(backend)` attaches the adapter when the backend hosts
+    adapters (an API endpoint serves its own fine-tuned model: the backend as it is).
 
     - `reused()` returns the stored training record (`train.json`) with `from_cache: True` when
       the finished adapter is already there, else None: a finished adapter is never retrained.
@@ -60,8 +78,13 @@ class AdapterTraining:
     """
 
     def __init__(self, config, ctx):
-        self.config, self.ctx = config, ctx
+        super().__init__(config, ctx)
         self.adapter_dir = ctx.artifact_dir / "adapter"
+
+    def served(self, backend):
+        from harness.backends.base import AdapterHost
+        return backend.adapter(self.adapter_dir) if isinstance(backend, AdapterHost) \
+            else nullcontext(backend)
 
     def reused(self) -> dict | None:
         import json

@@ -14,7 +14,6 @@ trained here, retrieval stays local, and the endpoint's model is taken to be the
 from __future__ import annotations
 
 import random
-from contextlib import nullcontext
 from typing import Literal
 
 from pydantic import Field
@@ -128,7 +127,6 @@ class Hybrid(AdapterTraining):
 
     def predict(self, queries: list[Query], bar=None):
         reqs, hits = self.requests([q.text for q in queries])
-        backend = self.ctx.backend
-        with nullcontext(backend) if self.remote else backend.adapter(self.adapter_dir) as b:
+        with self.served(self.ctx.backend) as b:  # remote: the endpoint's own model
             return to_predictions(queries, b.generate(reqs, bar.advance if bar else None), hits,
                                   reqs)

@@ -51,6 +51,6 @@ class Lora(AdapterTraining):
 
     def predict(self, queries: list[Query], bar=None):
         reqs, _ = self.requests([q.text for q in queries])
-        with self.ctx.backend.adapter(self.adapter_dir) as b:
+        with self.served(self.ctx.backend) as b:
             return to_predictions(queries, b.generate(reqs, bar.advance if bar else None),
                                   requests=reqs)
