@@ -32,6 +32,7 @@ class HybridStrategy(StrategyConfig):
     """RAFT-style: LoRA trained on prompts that carry retrieved context plus distractors."""
     label = "training RAFT LoRA"
     needs_knowledge_base = retrieves = trains_weights = uses_adapter = True
+    trained_folder = "adapter"
     retrieval_key = "retrieval"   # on an API model: inference only (see the module docstring)
 
     type: Literal["hybrid"]

@@ -19,6 +19,7 @@ from strategies.base import AdapterTraining, StrategyConfig
 class LoraStrategy(StrategyConfig):
     label = "training LoRA"
     trains_weights = uses_adapter = True
+    trained_folder = "adapter"
     api_model_ok = False   # it trains a local adapter
 
     type: Literal["lora"]

@@ -52,6 +52,7 @@ def test_a_strategy_file_owns_its_config_label_and_flags():
             assert isinstance(getattr(cfg, flag), bool), (name, flag)
         assert cfg.retrieves == (cfg.retrieval_key is not None)
         assert not cfg.uses_adapter or cfg.trains_weights  # an adapter is trained first
+        assert (cfg.trained_folder is not None) == cfg.trains_weights
 
 
 def test_a_new_strategy_file_is_discovered(tmp_path, monkeypatch):

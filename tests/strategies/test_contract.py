@@ -21,11 +21,16 @@ def test_strategy_contract(kind, tiny_suite, tiny_data, backend, tmp_path):
     for p in preds:
         assert p.output and p.prompt_tokens > 0 and p.completion_tokens > 0 and p.latency_s > 0
         assert bool(p.retrieved) == cfg.retrieves
-    if cfg.uses_adapter:
-        assert (tmp_path / cfg.name / "adapter" / "adapter_config.json").exists()
+    if cfg.trains_weights:
+        assert (tmp_path / cfg.name / cfg.trained_folder / "harness_train.json").exists()
+        assert list((tmp_path / cfg.name / cfg.trained_folder).glob("*.safetensors"))
+        assert info[cfg.trained_folder] == str(tmp_path / cfg.name / cfg.trained_folder)
         again = STRATEGIES[kind](cfg, Context(tiny_suite.suite, tiny_data, backend,
                                               tmp_path / cfg.name, tmp_path / "cache")).prepare()
-        assert again["from_cache"] is True  # a finished adapter is never retrained
+        assert again["from_cache"] is True  # a finished training is never redone
+    with strat.served(backend) as served:  # trained weights attached for the block, then not
+        assert served.generate([Request(({"role": "user", "content": "Hi"},), 2)])
+    assert backend.active_model is backend.model
 
 
 def _rag_items(tiny_data):
