@@ -2,7 +2,8 @@
 
 Contract: `STRATEGIES[type]` is a Strategy class (its config model is `.Config`, see
 strategies/base.py), `BACKENDS[name]` a ModelBackend class, `METRICS[name]` a `Metric`. Metric
-modules register themselves with `@register_metric` when imported at the bottom of this file.
+modules register themselves with `@register_metric` (harness.metrics.spec, re-exported here)
+when imported at the bottom of this file.
 Classes are imported on first lookup. Strategies are discovered, not listed: every module
 `strategies/<type>.py` (other than `base` and `_private` ones) is the strategy `<type>`, and its
 class is the one defined there that carries a `Config` (`strategy_class`). `strategy_union()` is
@@ -16,10 +17,11 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import MutableMapping
-from dataclasses import dataclass
-from typing import Annotated, Callable, Union
+from typing import Annotated, Union
 
 from pydantic import Field
+
+from harness.metrics.spec import METRICS, Metric, register_metric  # noqa: F401  (re-exported)
 
 
 class _Lazy(MutableMapping):
@@ -79,34 +81,6 @@ def strategy_union():
     in registry order (discovered strategies by name, then plug-ins in registration order)."""
     configs = tuple(STRATEGIES[t].Config for t in STRATEGIES)
     return Annotated[Union[configs], Field(discriminator="type")]
-
-
-@dataclass(frozen=True)
-class Metric:
-    """One score per item, None = "not applicable" (left out of the mean). By `kind`:
-    "qa" (Examples, test split) and "safety" (Probes): `fn(outputs, items, embedding_name)`;
-    "rag" (`harness.metrics.rag.RagItem`s of retrieval strategies): `fn(items)`;
-    "judge" (RagItems + a `harness.judge.Judge`): `fn(items, judge)`, None = missing (the
-    judge's output was unparseable after retries), counted and reported as such.
-    """
-    name: str
-    fn: Callable
-    higher_is_better: bool
-    kind: str
-    unit: str = "fraction"
-    description: str = ""
-    needs_guard: bool = False  # takes `guard=` (harness.metrics.pii.PiiGuard of the suite's data)
-
-
-METRICS: dict[str, Metric] = {}
-
-
-def register_metric(name: str, *, higher_is_better: bool = True, kind: str = "qa",
-                    unit: str = "fraction", description: str = "", needs_guard: bool = False):
-    def wrap(fn):
-        METRICS[name] = Metric(name, fn, higher_is_better, kind, unit, description, needs_guard)
-        return fn
-    return wrap
 
 
 from harness.metrics import accuracy, rag, safety  # noqa: E402,F401  (registers the metrics)
