@@ -113,8 +113,8 @@ with ui.section("training loss"):
             losses[s] = [{"step": i + 1, "value": v} for i, v in enumerate(rec["losses"])]
             info[s] = rec
     if not losses:
-        st.info("No trained strategy in this run (train.json is written by lora and hybrid "
-                "strategies).")
+        st.info("No trained strategy in this run (train.json is written by every strategy that "
+                "trains weights).")
     else:
         st.plotly_chart(charts.curves(losses, "step", "optimizer step",
                                       "training loss (cross-entropy, nats / token)", integer_x=True),

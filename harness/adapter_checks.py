@@ -1,13 +1,15 @@
-"""Checks run on each trained adapter (strategies whose config `uses_adapter`: lora, hybrid)
-after its evaluation: the lm-eval forgetting canary, merged vs unmerged latency, and the
-seed-variance study.
+"""Checks run on each strategy that trains weights (its config `trains_weights`) after its
+evaluation: the lm-eval forgetting canary on its model as served (`strategy.served`: an adapter
+attached, or fine-tuned weights), merged vs unmerged latency (adapters only: `uses_adapter`),
+and the seed-variance study.
 
 Contract: `adapter_checks(cfg, strategy, suite, data, backend, store, qa_scores, console)` returns
 a dict merged into the strategy's stored result: extra `metrics` entries (`canary_acc`,
 `canary_drop`, `unmerged_ms_per_query`, `merged_ms_per_query`) plus `canary`, `adapter_latency`
 and `seed_variance` records. The base model's canary result is computed once per run
-(`<run>/canary_base.json`) and shared by every adapter. Each check is skipped when its suite
-block disables it (`canary.enabled`, `merged_latency.enabled`, `seeds` unset).
+(`<run>/canary_base.json`) and shared by every trained strategy. Each check is skipped when its
+suite block disables it (`canary.enabled`, `merged_latency.enabled`, `seeds` unset). The canary
+record's "adapter" entries are the strategy's trained model, whatever kind it is.
 """
 from __future__ import annotations
 
@@ -16,20 +18,22 @@ import time
 from harness.store import read_json, write_json
 
 
-def _canary(suite, backend, adapter_dir, run_dir, console) -> dict:
+def _canary(cfg, suite, backend, strategy, run_dir, console) -> dict:
     from harness.canary import canary_drop, canary_scores
     c = suite.canary
     base_file = run_dir / "canary_base.json"
     if base_file.exists():
         base = read_json(base_file)
     else:
-        base = canary_scores(backend, None, c.limit, c.batch_size)
+        base = canary_scores(backend, c.limit, c.batch_size)
         write_json(base_file, base)
     t0 = time.perf_counter()
-    adapted = canary_scores(backend, adapter_dir, c.limit, c.batch_size)
-    drop = canary_drop(base, adapted, suite.seed)
+    with strategy.served(backend) as b:
+        adapted = canary_scores(b, c.limit, c.batch_size)
+    what = "adapter" if cfg.uses_adapter else "trained weights"
+    drop = canary_drop(base, adapted, suite.seed, what)
     console.print(f"  canary (lm-eval, {len(adapted['items'])} items): base acc "
-                  f"{base['acc']['value']:.3f}, adapter {adapted['acc']['value']:.3f}, drop "
+                  f"{base['acc']['value']:.3f}, {what} {adapted['acc']['value']:.3f}, drop "
                   f"{drop['value']:+.3f} [{drop['low']:+.3f}, {drop['high']:+.3f}] "
                   f"({time.perf_counter() - t0:.0f} s)")
     return {"metrics": {"canary_acc": adapted["acc"], "canary_base_acc": base["acc"],
@@ -60,9 +64,10 @@ def adapter_checks(cfg, strategy, suite, data, backend, store, qa_scores: dict, 
         out.update(part)
 
     if suite.canary.enabled:
-        merge(_canary(suite, backend, strategy.adapter_dir, store.run_dir, console))
+        merge(_canary(cfg, suite, backend, strategy, store.run_dir, console))
     from harness.backends.base import AdapterHost
-    if suite.merged_latency.enabled and data.test and isinstance(backend, AdapterHost):
+    if (cfg.uses_adapter and suite.merged_latency.enabled and data.test
+            and isinstance(backend, AdapterHost)):
         merge(_latency(cfg, strategy, suite, data, backend))
     if cfg.seeds:
         from harness.seeds import seed_study

@@ -1,15 +1,17 @@
-"""Forgetting canary: does a trained adapter still know what the base model knew?
+"""Forgetting canary: does a trained model still know what the base model knew?
 
 Contract:
-- `canary_scores(backend, adapter_dir=None, limit=None, batch_size=16)` runs the shipped
-  lm-eval task `harness/canary/general_knowledge.yaml` (48 general-knowledge multiple-choice
-  items written for this project, scored by log-likelihood) through lm-eval's `HFLM` wrapped
-  around the hf backend's already loaded model (lm-eval accepts a model object), with the
-  adapter attached for the call when given (`HFBackend.adapter`): the base model is never
-  loaded a second time. Returns {"acc": Estimate-dict, "items":
-  {doc id: 0/1}, "seconds": wall time}. Local data only: no hub access is attempted.
-- `canary_drop(base, adapted, seed)` is the paired difference base - adapter over the same items
-  (positive = the adapter forgot something) with a paired-bootstrap 95% interval and p-value.
+- `canary_scores(backend, limit=None, batch_size=16)` runs the shipped lm-eval task
+  `harness/canary/general_knowledge.yaml` (48 general-knowledge multiple-choice items written for
+  this project, scored by log-likelihood) through lm-eval's `HFLM` wrapped around the module the
+  hf backend generates with now (`active_model`; lm-eval accepts a model object): the base model,
+  or a strategy's trained weights when called inside `strategy.served(backend)` (an attached
+  adapter, a fine-tuned copy). The base model is never loaded a second time. Returns {"acc":
+  Estimate-dict, "items": {doc id: 0/1}, "seconds": wall time}. Local data only: no hub access
+  is attempted.
+- `canary_drop(base, adapted, seed, what="adapter")` is the paired difference base - trained
+  model over the same items (positive = it forgot something) with a paired-bootstrap 95%
+  interval and p-value; `what` names the trained model in the unit.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ import os
 import sys
 import tempfile
 import time
-from contextlib import contextmanager, nullcontext, redirect_stderr
+from contextlib import contextmanager, redirect_stderr
 from pathlib import Path
 
 import yaml
@@ -56,8 +58,7 @@ def _fd2_to(sink: io.StringIO):
             sink.write(tmp.read().decode("utf-8", "replace"))
 
 
-def canary_scores(backend, adapter_dir: str | Path | None = None, limit: int | None = None,
-                  batch_size: int = 16) -> dict:
+def canary_scores(backend, limit: int | None = None, batch_size: int = 16) -> dict:
     os.environ.setdefault("HF_DATASETS_OFFLINE", "1")  # the task's data is local; never the hub
     from lm_eval import simple_evaluate
     from lm_eval.models.huggingface import HFLM
@@ -70,9 +71,9 @@ def canary_scores(backend, adapter_dir: str | Path | None = None, limit: int | N
     # when the canary fails.
     noise = io.StringIO()
     try:
-        with (backend.adapter(adapter_dir) if adapter_dir else nullcontext(backend)) as b, \
-                redirect_stderr(noise), _fd2_to(noise):
-            lm = HFLM(pretrained=b.active_model, tokenizer=b.tokenizer, batch_size=batch_size)
+        with redirect_stderr(noise), _fd2_to(noise):
+            lm = HFLM(pretrained=backend.active_model, tokenizer=backend.tokenizer,
+                      batch_size=batch_size)
             cfg = task_config()
             res = simple_evaluate(model=lm, tasks=[cfg], limit=limit, log_samples=True,
                                   bootstrap_iters=0, random_seed=0, numpy_random_seed=0,
@@ -85,10 +86,10 @@ def canary_scores(backend, adapter_dir: str | Path | None = None, limit: int | N
             "items": items, "seconds": time.perf_counter() - t0}
 
 
-def canary_drop(base: dict, adapted: dict, seed: int = 0) -> dict:
+def canary_drop(base: dict, adapted: dict, seed: int = 0, what: str = "adapter") -> dict:
     c = paired_bootstrap(base["items"], adapted["items"], seed)
     if c is None:
         return {"value": None, "low": None, "high": None, "n": 0, "unit": "accuracy points (0-1)"}
     return {"value": c.diff, "low": c.low, "high": c.high, "n": c.n, "p_value": c.p_value,
             "significant": c.significant,
-            "unit": "accuracy drop, base - adapter (0-1; > 0 means forgetting)"}
+            "unit": f"accuracy drop, base - {what} (0-1; > 0 means forgetting)"}

@@ -1,8 +1,8 @@
-"""Training checkpoints and the finished adapter, crash-safe and pickle-free.
+"""Training checkpoints and the finished adapter (or model), crash-safe and pickle-free.
 
 Contract (`Checkpointer(out_dir, fingerprint, save_steps)`, used by `harness.training`):
 - Every `save_steps` optimizer steps (0: never) `step_done` writes
-  `<out_dir>-checkpoints/step-NNNNNN/`: `weights.safetensors` (trainable LoRA tensors),
+  `<out_dir>-checkpoints/step-NNNNNN/`: `weights.safetensors` (the trainable tensors),
   `state.safetensors` (optimizer tensors, torch RNG) and `trainer_state.json` (step, scheduler,
   Python RNG, the remaining batch queue, losses/tokens/seconds so far, optimizer scalars). The
   folder is written under a temporary name, fsync'd and renamed, so a folder that exists is
@@ -10,10 +10,11 @@ Contract (`Checkpointer(out_dir, fingerprint, save_steps)`, used by `harness.tra
 - `restore(model, opt, sched, rng)` loads the newest checkpoint whose fingerprint matches (same
   data, knobs and seed) and returns its JSON state, or None; training then continues bit for bit
   as if never interrupted (same dropout masks, batch order and optimizer moments).
-- `save_adapter(model, result)` writes the peft adapter plus `harness_train.json` (fingerprint and
-  the training result) to a temporary folder and renames it to `out_dir`, then drops the
-  checkpoints. `finished()` returns that stored result when `out_dir` already holds the adapter
-  of the same training, so a finished training is never redone.
+- `save_trained(model, result)` writes `model.save_pretrained` (a peft model: the adapter only;
+  a plain model: its config and weights) plus `harness_train.json` (fingerprint and the training
+  result) to a temporary folder and renames it to `out_dir`, then drops the checkpoints.
+  `finished()` returns that stored result when `out_dir` already holds what the same training
+  saved, so a finished training is never redone.
 - `step_done` also counts the step in `harness.journal` and honours its kill switch
   (`train_step:N`, after step N and its checkpoint).
 """
@@ -64,7 +65,7 @@ class Checkpointer:
         self.out_dir, self.fp, self.save_steps = Path(out_dir), fingerprint, save_steps
         self.root = self.out_dir.with_name(self.out_dir.name + "-checkpoints")
 
-    # -- the finished adapter ---------------------------------------------------------------
+    # -- the finished adapter or model -------------------------------------------------------
     def finished(self) -> dict | None:
         try:
             rec = json.loads((self.out_dir / "harness_train.json").read_text(encoding="utf-8"))
@@ -72,12 +73,12 @@ class Checkpointer:
             return None
         return rec["result"] if rec.get("fingerprint") == self.fp else None
 
-    def save_adapter(self, model, result) -> None:
+    def save_trained(self, model, result) -> None:
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
         for stale in self.out_dir.parent.glob(f".tmp-{self.out_dir.name}-*"):
             shutil.rmtree(stale, ignore_errors=True)  # left by a process killed mid-save
         tmp = Path(tempfile.mkdtemp(dir=self.out_dir.parent, prefix=f".tmp-{self.out_dir.name}-"))
-        model.save_pretrained(str(tmp))  # adapter only, safetensors
+        model.save_pretrained(str(tmp))  # safetensors; a peft model saves its adapter only
         (tmp / "harness_train.json").write_text(json.dumps(
             {"fingerprint": self.fp, "result": dataclasses.asdict(result)}), encoding="utf-8")
         _publish(tmp, self.out_dir)

@@ -2,21 +2,26 @@
 
 Contract: `STRATEGIES[type]` is a Strategy class (its config model is `.Config`, see
 strategies/base.py), `BACKENDS[name]` a ModelBackend class, `METRICS[name]` a `Metric`. Metric
-modules register themselves with `@register_metric` when imported at the bottom of this file.
-Classes are imported on first lookup. `strategy_union()` is the suite's `strategies:` item type,
-built from every registered strategy's config model, so adding a strategy is its file plus one
-line here. Strategy files import torch, transformers, peft and llama-index only inside their
-methods, and backend modules are imported only when a model is built, so validating a suite or
-re-running a fully cached one never pays for those imports.
+modules register themselves with `@register_metric` (harness.metrics.spec, re-exported here)
+when imported at the bottom of this file.
+Classes are imported on first lookup. Strategies are discovered, not listed: every module
+`strategies/<type>.py` (other than `base` and `_private` ones) is the strategy `<type>`, and its
+class is the one defined there that carries a `Config` (`strategy_class`). `strategy_union()` is
+the suite's `strategies:` item type, built from every registered strategy's config model, so
+adding a strategy is its file alone. Strategy files import torch, transformers, peft and
+llama-index only inside their methods, and backend modules are imported only when a model is
+built, so validating a suite or re-running a fully cached one never pays for those imports.
 """
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from collections.abc import MutableMapping
-from dataclasses import dataclass
-from typing import Annotated, Callable, Union
+from typing import Annotated, Union
 
 from pydantic import Field
+
+from harness.metrics.spec import METRICS, Metric, register_metric  # noqa: F401  (re-exported)
 
 
 class _Lazy(MutableMapping):
@@ -28,8 +33,9 @@ class _Lazy(MutableMapping):
 
     def __getitem__(self, name: str):
         if name not in self._loaded:
-            module, cls = self._paths[name].split(":")
-            self._loaded[name] = getattr(importlib.import_module(module), cls)
+            module, _, cls = self._paths[name].partition(":")
+            mod = importlib.import_module(module)
+            self._loaded[name] = getattr(mod, cls) if cls else strategy_class(mod)
         return self._loaded[name]
 
     def __setitem__(self, name: str, cls) -> None:
@@ -47,45 +53,34 @@ class _Lazy(MutableMapping):
         return len(self._paths)
 
 
-STRATEGIES = _Lazy({"prompt": "strategies.prompt:PromptEngineering", "rag": "strategies.rag:Rag",
-                    "lora": "strategies.lora:Lora", "hybrid": "strategies.hybrid:Hybrid"})
+def strategy_class(module):
+    """The strategy class of a strategy module: the one class defined in it with a `Config`."""
+    found = [v for v in vars(module).values() if isinstance(v, type)
+             and v.__module__ == module.__name__ and isinstance(getattr(v, "Config", None), type)]
+    if len(found) != 1:
+        raise LookupError(f"{module.__name__} must define exactly one class with a `Config` "
+                          f"(found {[c.__name__ for c in found]})")
+    return found[0]
+
+
+def _discover() -> dict[str, str]:
+    """{type: module} for every strategies/<type>.py, in name order (nothing is imported)."""
+    import strategies
+    return {m.name: f"strategies.{m.name}" for m in sorted(
+        pkgutil.iter_modules(strategies.__path__), key=lambda m: m.name)
+        if m.name != "base" and not m.name.startswith("_")}
+
+
+STRATEGIES = _Lazy(_discover())
 BACKENDS = _Lazy({"hf": "harness.backends.hf:HFBackend",
                   "openai": "harness.backends.openai_backend:OpenAIBackend"})
 
 
 def strategy_union():
     """A pydantic discriminated union (on `type`) of every registered strategy's config model,
-    in registry order."""
+    in registry order (discovered strategies by name, then plug-ins in registration order)."""
     configs = tuple(STRATEGIES[t].Config for t in STRATEGIES)
     return Annotated[Union[configs], Field(discriminator="type")]
-
-
-@dataclass(frozen=True)
-class Metric:
-    """One score per item, None = "not applicable" (left out of the mean). By `kind`:
-    "qa" (Examples, test split) and "safety" (Probes): `fn(outputs, items, embedding_name)`;
-    "rag" (`harness.metrics.rag.RagItem`s of retrieval strategies): `fn(items)`;
-    "judge" (RagItems + a `harness.judge.Judge`): `fn(items, judge)`, None = missing (the
-    judge's output was unparseable after retries), counted and reported as such.
-    """
-    name: str
-    fn: Callable
-    higher_is_better: bool
-    kind: str
-    unit: str = "fraction"
-    description: str = ""
-    needs_guard: bool = False  # takes `guard=` (harness.metrics.pii.PiiGuard of the suite's data)
-
-
-METRICS: dict[str, Metric] = {}
-
-
-def register_metric(name: str, *, higher_is_better: bool = True, kind: str = "qa",
-                    unit: str = "fraction", description: str = "", needs_guard: bool = False):
-    def wrap(fn):
-        METRICS[name] = Metric(name, fn, higher_is_better, kind, unit, description, needs_guard)
-        return fn
-    return wrap
 
 
 from harness.metrics import accuracy, rag, safety  # noqa: E402,F401  (registers the metrics)

@@ -3,8 +3,8 @@
 Contract: `request_latency(strategy, backend, questions, seed)` answers each question alone
 (batch 1), after one untimed warm-up request, the way `harness serve` answers it: the strategy's
 own `requests()` (prompt, shots and retrieval, so retrieval time is included) and the backend's
-greedy generation, with the strategy's adapter attached once for the whole sample (a server
-keeps it attached). Returns {"p50_latency_ms", "p95_latency_ms": total time from the question
+greedy generation, with the strategy's trained weights attached once for the whole sample
+(`strategy.served(backend)`; a server keeps them attached). Returns {"p50_latency_ms", "p95_latency_ms": total time from the question
 to the last token, and, where the backend streams (local models through transformers'
 streamer; API models with `stream`), "p50_ttft_ms", "p95_ttft_ms": time to the first generated
 token}, each an Estimate-dict with a 95% bootstrap interval, `unit` and n, plus "outputs" (the
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import inspect
 import time
-from contextlib import ExitStack, contextmanager
 
 from harness.stats import ci, p50, p95
 
@@ -41,17 +40,6 @@ class _FirstToken:
         pass
 
 
-@contextmanager
-def serving(strategy, backend):
-    """The backend as the strategy is served: its adapter attached when it has one and the
-    backend hosts adapters (an API endpoint serves its own fine-tuned model)."""
-    from harness.backends.base import AdapterHost
-    with ExitStack() as stack:
-        if strategy.config.uses_adapter and isinstance(backend, AdapterHost):
-            backend = stack.enter_context(backend.adapter(strategy.adapter_dir))
-        yield backend
-
-
 def _one(strategy, backend, question: str, streams: bool) -> tuple[float, float | None, str]:
     t0 = time.perf_counter()
     reqs, _ = strategy.requests([question])
@@ -68,7 +56,7 @@ def _one(strategy, backend, question: str, streams: bool) -> tuple[float, float 
 def request_latency(strategy, backend, questions: list[str], seed: int = 0) -> dict:
     if not questions:
         return {}
-    with serving(strategy, backend) as b:
+    with strategy.served(backend) as b:
         streams = "streamer" in inspect.signature(b.generate).parameters
         _one(strategy, b, questions[0], streams)  # warm-up, not timed: a server is warm
         runs = [_one(strategy, b, q, streams) for q in questions]

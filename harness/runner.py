@@ -8,7 +8,8 @@ decision). With a `sweep:` block, harness.sweep first tunes the strategies on de
   recomputes only that strategy), is not recomputed, and the model is not even loaded (nor torch
   imported) when every strategy is complete.
 - Each distinct model (the suite's `model:` or a strategy's override) is loaded once per
-  process; adapters are attached and detached around each LoRA strategy's evaluation.
+  process; a strategy's trained weights are attached and detached around its evaluation
+  (`strategy.served`).
 - Strategies are told apart by their config's capability flags (strategies/base.py), never by
   their type name.
 - Resumable (harness.resume, harness.checkpoint): predictions are stored chunk by chunk and a
@@ -84,7 +85,7 @@ def _run_strategy(cfg, suite, data, backend, store: RunStore, console, guard=Non
         metrics["request_latency"] = {"requests": n_lat, "same_answer_as_batch": same}
     if dev_result:
         metrics["dev"] = dev_result
-    if cfg.uses_adapter:  # forgetting canary, merged latency, seed variance
+    if cfg.trains_weights:  # forgetting canary, merged latency (adapters), seed variance
         from harness.adapter_checks import adapter_checks
         checks = adapter_checks(cfg, strategy, suite, data, backend, store,
                                 {n: [r["scores"].get(n) for r in qa_rows] for n in suite.metrics},

@@ -1,8 +1,8 @@
 """Seed variance of training strategies: retrain and re-evaluate once per seed.
 
 Contract: `seed_study(cfg, suite, data, backend, strategy_dir, cache_dir, main_scores)` for a
-strategy that trains an adapter (its config `uses_adapter`: lora, hybrid) whose `seeds:` is set.
-For each seed it trains a fresh adapter under
+strategy that trains weights (its config `trains_weights`) whose `seeds:` is set.
+For each seed it trains afresh under
 `<strategy>/seeds/seed-<s>/` (suite seed replaced by s, so training order, initialisation and
 RAFT distractors all change), answers the test split and scores the suite's accuracy metrics;
 the suite's own seed reuses the main run's scores (`main_scores`: {metric: per-example list}).

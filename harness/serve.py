@@ -5,8 +5,9 @@ Contract:
   `suite.resolved.json`, refuses a strategy that is not finished (no `metrics.json`) or whose data
   changed since the run, builds the strategy class on the run's folder and the suite's cache and
   calls `prepare()`, which reuses the stored adapter and the cached index (it never trains). The
-  strategy's local model is loaded unless `backend` is given; its adapter, if any, is attached
-  for the life of the block.
+  strategy's local model is loaded unless `backend` is given; the backend as the strategy is
+  served (`strategy.served`: its trained weights, if any, attached) answers for the life of the
+  block.
 - `create_app(served, api_key=None)` is a FastAPI app with `GET /v1/models` and
   `POST /v1/chat/completions` (non-streaming, or SSE with `stream: true`; `usage` on both, on
   streams when `stream_options.include_usage`). Answers are greedy (`temperature` is ignored),
@@ -37,7 +38,7 @@ from harness.errors import UserError
 @dataclass
 class Served:
     model_id: str
-    backend: object            # HFBackend, adapter attached when the strategy has one
+    backend: object            # HFBackend, the strategy's trained weights attached (if any)
     strategy: object           # the prepared strategy (builds prompts unless raw)
     raw: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -103,8 +104,7 @@ def served_strategy(run_dir: Path, name: str, raw: bool = False, backend=None):
     strategy = STRATEGIES[cfg.type](cfg, Context(suite, data, backend, run_dir / "strategies" / name,
                                                  run_dir.parent / "cache"))
     strategy.prepare()  # reuses the stored adapter / cached index: the run finished
-    from harness.request_latency import serving
-    with serving(strategy, backend) as served:  # the adapter attached for the life of the block
+    with strategy.served(backend) as served:  # trained weights attached for the life of the block
         yield Served(name, served, strategy, raw)
 
 

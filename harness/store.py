@@ -6,9 +6,11 @@ Layout (all JSON / JSONL / safetensors, written atomically: temp file + rename):
   environment.json      python, platform, package versions, threads, seed
   split.json            which example ids went to train/dev/test and how the split was made
   strategies/<name>/    prepare.json, predictions.jsonl, safety.jsonl, metrics.json,
-                        adapter/ (LoRA) ; metrics.json is written last and marks completion;
-                        progress.json (harness.journal); while unfinished also
-                        predictions.partial.jsonl (harness.resume), adapter-checkpoints/
+                        train.json and the trained weights of a strategy that trains (its
+                        config's `trained_folder`: adapter/ for LoRA); metrics.json is written
+                        last and marks completion; progress.json (harness.journal); while
+                        unfinished also predictions.partial.jsonl (harness.resume),
+                        <trained_folder>-checkpoints/
   summary.json, decision.json, decision.md
 `run_id` is a hash of the resolved suite, the data's content hash and the package versions, so
 re-running an unchanged suite finds its finished strategies and reuses them.

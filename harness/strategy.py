@@ -11,6 +11,9 @@ Contract:
 - `requests(questions)` returns (the chat requests `predict` would send for these questions,
   the chunks retrieved for each or None); `harness serve` answers with it, so a served strategy
   builds exactly the prompts it was evaluated with.
+- `served(backend)` is a context manager yielding the backend as the strategy is served (its
+  trained weights attached, if any; strategies/base.py StrategyBase), entered by `predict`, the
+  batch-1 latency, the forgetting canary and `harness serve`.
 """
 from __future__ import annotations
 
@@ -60,6 +63,7 @@ class Strategy(Protocol):
     def prepare(self, bar=None) -> dict: ...
     def predict(self, queries: list[Query], bar=None) -> list[Prediction]: ...
     def requests(self, questions: list[str]) -> tuple[list, list | None]: ...
+    def served(self, backend): ...
 
 
 def to_predictions(queries, generations, retrieved=None, requests=None) -> list[Prediction]:

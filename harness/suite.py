@@ -71,7 +71,7 @@ class Embedding(_Strict):
 
 
 # Every registered strategy's own config model (strategies/<type>.py), discriminated on
-# `type`: a new strategy is its file plus one line in harness.registry.
+# `type`: a new strategy is its file alone (harness.registry discovers strategies/<type>.py).
 StrategyConfig = strategy_union()
 
 

@@ -77,7 +77,7 @@ def _check_api_models(suite, path: Path) -> None:
             continue
         key = f"strategies.{i}.model" if s.model else "model"
         if not s.api_model_ok:
-            raise UserError(f"strategy '{s.name}' (type {s.type}) trains a local adapter, so it "
+            raise UserError(f"strategy '{s.name}' (type {s.type}) trains a local model, so it "
                             "needs backend hf; to evaluate a model fine-tuned by a hosted API (see "
                             "`harness export`), use type: prompt with num_shots: 0 and its model id",
                             file=str(path), key=key, line=lines.get(key))

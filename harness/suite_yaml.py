@@ -8,6 +8,9 @@ to itself, nesting deeper than MAX_DEPTH — within a fraction of a second, befo
 the expanded tree. `_lines(path)` maps dotted key paths ('strategies.2.lora.r') to 1-based lines
 (empty when the file cannot be parsed); `apply_profile` raises UserError naming the file, key
 and line; `profile_key` maps a key of the merged suite back to the profile override that set it.
+A profile's `strategies:` maps a strategy name to its overrides; a name the suite does not list
+is added to the profile's run when its entry has a `type:` (appended, in the profile's order), so
+a costly strategy can live in a profile only.
 """
 from __future__ import annotations
 
@@ -177,15 +180,31 @@ def apply_profile(raw: dict, profile: str, path: Path) -> dict:
     if not isinstance(raw.get("strategies"), list):
         return merged  # let the schema report the bad `strategies`
     names = [s.get("name") for s in raw.get("strategies", []) if isinstance(s, dict)]
+    added = _added(raw, profile)
     for n in strat_over:
-        if n not in names:
+        if n not in names and n not in added:
             key = f"profiles.{profile}.strategies.{n}"
-            raise UserError(f"profile overrides unknown strategy '{n}'", file=str(path), key=key,
+            raise UserError(f"profile overrides unknown strategy '{n}' (a strategy the profile "
+                            "adds needs a `type:`)", file=str(path), key=key,
                             line=_lines(path).get(key))
     merged["strategies"] = [_merge(s, strat_over.get(s.get("name"), {}))
                             if isinstance(s, dict) and isinstance(s.get("name"), str) else s
-                            for s in raw["strategies"]]
+                            for s in raw["strategies"]] + [
+                                {"name": n} | strat_over[n] for n in added]
     return merged
+
+
+def _added(raw: dict, profile: str) -> list[str]:
+    """Names of the strategies profile `profile` adds: entries of its `strategies:` that the
+    suite does not list and that carry a `type:`."""
+    node = raw.get("profiles")
+    node = node.get(profile) if isinstance(node, dict) else None
+    over = node.get("strategies") if isinstance(node, dict) else None
+    if not isinstance(over, dict):
+        return []
+    listed = raw.get("strategies") if isinstance(raw.get("strategies"), list) else []
+    names = {s.get("name") for s in listed if isinstance(s, dict)}
+    return [n for n, v in over.items() if n not in names and isinstance(v, dict) and "type" in v]
 
 
 def profile_key(raw: dict, profile: str, key: str) -> str | None:
@@ -199,6 +218,8 @@ def profile_key(raw: dict, profile: str, key: str) -> str | None:
         listed = raw.get("strategies") if isinstance(raw.get("strategies"), list) else []
         i = int(parts[1])
         name = listed[i].get("name") if i < len(listed) and isinstance(listed[i], dict) else None
+        if i >= len(listed) and i - len(listed) < len(added := _added(raw, profile)):
+            name = added[i - len(listed)]  # a strategy the profile adds
         over = node.get("strategies") if isinstance(node, dict) else None
         node = over.get(name) if isinstance(over, dict) and isinstance(name, str) else None
         parts, out = parts[2:], out + ["strategies", str(name)]

@@ -15,8 +15,8 @@ Contract:
 - Stored in the run folder: `studies.db` (the default Optuna storage; `optuna-dashboard
   sqlite:///.../studies.db` opens it), `sweeps.json` (every trial: state, parameters, dev scores,
   seconds, error; each study's Pareto front; what was spent), `learning_curve.json` when
-  `training.train_size` is searched, and the chosen trial's adapter copied to
-  `strategies/<name>/` so that the normal path does not train it again.
+  `training.train_size` is searched, and the chosen trial's trained weights (its config's
+  `trained_folder`) copied to `strategies/<name>/` so that the normal path does not train again.
 """
 from __future__ import annotations
 
@@ -255,14 +255,14 @@ def _finish(ls, store, studies, objs, stopped, url, all_trials, console):
         new.append(cfg)
         chosen[s.name] = {"trial": best.number, "config": best.user_attrs["config"],
                           "dev": best.user_attrs.get("dev"), "values": dict(zip(names, best.values))}
-        _adopt(store, s.name, best)
+        _adopt(store, s, best)
     ran = [t for t in all_trials if t.state != TrialState.WAITING]
     spent = {"trials": len(ran), "unrun_slots": len(all_trials) - len(ran),
              "seconds": round(sum(ss.seconds(t) for t in all_trials), 1),
              "by_strategy_seconds": {s.name: round(sum(ss.seconds(t) for t in all_trials
                                                        if t.user_attrs.get("strategy") == s.name), 1)
                                      for s in suite.strategies}}
-    _cleanup(store)
+    _cleanup(store, suite)
     lc = learning_curve(suite, all_trials, suite.requirements.accuracy_metric)
     if lc:
         write_json(store.run_dir / "learning_curve.json", lc)
@@ -276,24 +276,29 @@ def _finish(ls, store, studies, objs, stopped, url, all_trials, console):
     return suite.model_copy(update={"strategies": new})
 
 
-def _adopt(store, name: str, best) -> None:
-    """Copy the chosen trial's trained adapter to the strategy's folder (when it was trained on
-    this machine), so that the test evaluation reuses it instead of training it again."""
-    sdir, tdir = store.strategy_dir(name), store.run_dir / best.user_attrs.get("dir", "-")
-    if not (tdir / "adapter" / "adapter_config.json").exists() or (sdir / "metrics.json").exists():
+def _adopt(store, cfg, best) -> None:
+    """Copy the chosen trial's trained weights (its config's `trained_folder`, e.g. the adapter)
+    to the strategy's folder (when it was trained on this machine), so that the test evaluation
+    reuses them instead of training again."""
+    sdir, tdir = store.strategy_dir(cfg.name), store.run_dir / best.user_attrs.get("dir", "-")
+    folder = cfg.trained_folder
+    if (folder is None or not (tdir / folder / "harness_train.json").exists()
+            or (sdir / "metrics.json").exists()):
         return
-    if (sdir / "adapter").exists():
-        shutil.rmtree(sdir / "adapter")
-    shutil.copytree(tdir / "adapter", sdir / "adapter")
+    if (sdir / folder).exists():
+        shutil.rmtree(sdir / folder)
+    shutil.copytree(tdir / folder, sdir / folder)
     from harness.store import read_json
     write_json(sdir / "train.json", read_json(tdir / "train.json") | {
-        "adapter": str(sdir / "adapter"), "sweep_trial": best.number})
+        folder: str(sdir / folder), "sweep_trial": best.number})
 
 
-def _cleanup(store) -> None:
-    """Trial adapters are dropped once the chosen ones are copied (trial records stay)."""
-    for a in (store.run_dir / "sweeps").glob("*/trial-*/adapter"):
-        shutil.rmtree(a, ignore_errors=True)
+def _cleanup(store, suite) -> None:
+    """Trial weights (adapters...) are dropped once the chosen ones are copied (trial records
+    stay)."""
+    for folder in {s.trained_folder for s in suite.strategies if s.trained_folder}:
+        for a in (store.run_dir / "sweeps").glob(f"*/trial-*/{folder}"):
+            shutil.rmtree(a, ignore_errors=True)
 
 
 def work(ls, results_root, console, storage: str | None = None) -> int:

@@ -1,4 +1,4 @@
-"""LoRA supervised fine-tuning with peft: loss on the answer tokens only.
+"""Supervised fine-tuning (LoRA with peft, or any module's own weights): loss on answers only.
 
 Contract:
 - `train_lora(backend, pairs, lora, training, out_dir, seed, bar)` trains a fresh LoRA adapter
@@ -16,6 +16,12 @@ Contract:
   whose `out_dir` already holds the finished adapter returns its stored result without training.
 - `on_step(step, loss, model)`, if given, is called after each optimizer step (1-based step) with
   the peft model being trained; it may raise (e.g. `optuna.TrialPruned`) to stop training.
+- `train_module(model, backend, pairs, training, out_dir, seed, bar, on_step, method)` runs the
+  same loop, loss, checkpoints and resume on the parameters of `model` that require grad (e.g.
+  every weight of a copy of the backend's base model: full fine-tuning) and saves it with
+  `model.save_pretrained(out_dir)` (safetensors); `method` (JSON-able) names what is trained
+  in the fingerprint. The caller owns `model`: nothing of the backend's base model is touched.
+  Its FLOPs estimate counts the weight gradients too (6 x params x tokens).
 
 We use a short explicit loop rather than `transformers.Trainer`: each step's examples (grouped
 by length) are packed into rows as wide as its longest example, with per-example position ids, so
@@ -62,7 +68,8 @@ class TrainResult:
     examples: int = 0
     trainable_params: int = 0
     flops_estimate: float = 0.0  # ~4 x params x tokens: forward 2N + activation grads 2N (LoRA
-                                 # skips the frozen weights' gradients); an estimate, not a count
+                                 # skips the frozen weights' gradients; train_module: 6, with
+                                 # them); an estimate, not a count
 
 
 def encode_pair(backend, messages, answer: str, max_length: int) -> tuple[list[int], list[int]]:
@@ -89,11 +96,10 @@ def _length_grouped_batches(lengths: list[int], bs: int, rng: random.Random) -> 
     return batches
 
 
-def train_lora(backend, pairs, lora: LoraKnobs, training: TrainingKnobs, out_dir: Path,
-               seed: int = 0, bar=None, on_step=None, init_adapter: Path | None = None
-               ) -> TrainResult:
-    from peft import LoraConfig, PeftModel, get_peft_model
-
+def _setup(backend, pairs, method, training: TrainingKnobs, out_dir: Path, seed: int,
+           start_from: str | None = None):
+    """Seeded RNGs, the encoded features, the step count and the checkpointer of one training
+    (`start_from`: identity of the weights it continues from, part of the fingerprint)."""
     torch.manual_seed(seed)
     rng = random.Random(seed)
     if training.train_size:
@@ -103,10 +109,20 @@ def train_lora(backend, pairs, lora: LoraKnobs, training: TrainingKnobs, out_dir
     steps_per_epoch = math.ceil(len(feats) / bs)
     total = training.max_steps if training.max_steps > 0 else max(
         1, math.ceil(training.num_train_epochs * steps_per_epoch))
-    start_from = None if init_adapter is None else _weights_hash(init_adapter)
-    ck = Checkpointer(out_dir, fingerprint(lora.model_dump(), training.model_dump(
+    ck = Checkpointer(out_dir, fingerprint(method, training.model_dump(
         exclude={"save_steps"}), seed, total, feats, *([start_from] if start_from else [])),
         training.save_steps)
+    return rng, feats, total, ck
+
+
+def train_lora(backend, pairs, lora: LoraKnobs, training: TrainingKnobs, out_dir: Path,
+               seed: int = 0, bar=None, on_step=None, init_adapter: Path | None = None
+               ) -> TrainResult:
+    from peft import LoraConfig, PeftModel, get_peft_model
+
+    start_from = None if init_adapter is None else _weights_hash(init_adapter)
+    rng, feats, total, ck = _setup(backend, pairs, lora.model_dump(), training, out_dir, seed,
+                                   start_from)
     if (done := ck.finished()) is not None:
         return TrainResult(**done)
 
@@ -132,8 +148,19 @@ def _weights_hash(adapter: Path) -> str:
     return hashlib.sha256(weights).hexdigest()[:16]
 
 
+def train_module(model, backend, pairs, training: TrainingKnobs, out_dir: Path, seed: int = 0,
+                 bar=None, on_step=None, method=None) -> TrainResult:
+    rng, feats, total, ck = _setup(backend, pairs, method, training, out_dir, seed)
+    if (done := ck.finished()) is not None:
+        return TrainResult(**done)
+    try:  # forward 2N + activation gradients 2N + weight gradients 2N per token
+        return _train(model, backend, feats, training, total, ck, rng, bar, on_step, 6.0)
+    finally:
+        model.eval()
+
+
 def _train(model, backend, feats, training: TrainingKnobs, total: int, ck, rng, bar,
-           on_step) -> TrainResult:
+           on_step, flops_per_param_token: float = 4.0) -> TrainResult:
     from transformers import get_linear_schedule_with_warmup
     bs = training.per_device_train_batch_size
     model.train()
@@ -195,7 +222,7 @@ def _train(model, backend, feats, training: TrainingKnobs, total: int, ck, rng, 
         if on_step is not None:
             on_step(step + 1, result.losses[-1], model)
     result.seconds = seconds0 + time.perf_counter() - t0
-    result.flops_estimate = 4.0 * sum(p.numel() for p in model.parameters()) * (
+    result.flops_estimate = flops_per_param_token * sum(p.numel() for p in model.parameters()) * (
         result.computed_tokens or result.tokens)
-    ck.save_adapter(model, result)  # adapter only (safetensors), written atomically
+    ck.save_trained(model, result)  # save_pretrained (a peft model: the adapter only), atomically
     return result

@@ -1,1 +1,2 @@
-"""One file per strategy: prompt, rag, lora, hybrid (see harness.strategy.Strategy)."""
+"""One file per strategy, `strategies/<type>.py` (see harness.strategy.Strategy and
+strategies/base.py); harness.registry discovers every module here but `base`."""

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import random
 import re
-from contextlib import nullcontext
 from typing import Literal
 
 from pydantic import Field
@@ -35,6 +34,7 @@ class HybridStrategy(StrategyConfig):
     """RAFT-style: LoRA trained on prompts that carry retrieved context plus distractors."""
     label = "training RAFT LoRA"
     needs_knowledge_base = retrieves = trains_weights = uses_adapter = True
+    trained_folder = "adapter"
     retrieval_key = "retrieval"   # on an API model: inference only (see the module docstring)
 
     type: Literal["hybrid"]
@@ -158,13 +158,14 @@ class Hybrid(AdapterTraining):
         hits = self.retriever.retrieve_many([e.question for e in train])
         build = builder(self.ctx.suite, self.shots, with_context=True)
         fitter = Fitter.for_training(self.ctx.backend, self.config.training)
-        fits = []
+        fits, answers = [], []
         for e, h in zip(train, hits):  # too long: distractors go first, then the lowest-ranked
             ctx = self._raft_context(e, h, rng)  # hit; an oracle put in by RAFT goes last
             ranked = [c for c in ctx if e.source and c.doc_id == e.source and c not in h] + list(h)
+            answers.append(self._answer(e, ctx))
             fits.append(fitter.fit(build, e.question, ctx, drop_order(ctx, ranked),
-                                   answer=self._answer(e, ctx)))
-        return self.train_adapter(fits, train, bar, index=str(folder))
+                                   answer=answers[-1]))
+        return self.train_adapter(fits, train, bar, answers=answers, index=str(folder))
 
     def requests(self, questions: list[str]):
         """The chat requests for these questions and the chunks retrieved for each."""
@@ -176,7 +177,6 @@ class Hybrid(AdapterTraining):
 
     def predict(self, queries: list[Query], bar=None):
         reqs, hits = self.requests([q.text for q in queries])
-        backend = self.ctx.backend
-        with nullcontext(backend) if self.remote else backend.adapter(self.adapter_dir) as b:
+        with self.served(self.ctx.backend) as b:  # remote: the endpoint's own model
             return to_predictions(queries, b.generate(reqs, bar.advance if bar else None), hits,
                                   reqs)

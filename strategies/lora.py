@@ -19,6 +19,7 @@ from strategies.base import AdapterTraining, StrategyConfig
 class LoraStrategy(StrategyConfig):
     label = "training LoRA"
     trains_weights = uses_adapter = True
+    trained_folder = "adapter"
     api_model_ok = False   # it trains a local adapter
 
     type: Literal["lora"]
@@ -51,6 +52,6 @@ class Lora(AdapterTraining):
 
     def predict(self, queries: list[Query], bar=None):
         reqs, _ = self.requests([q.text for q in queries])
-        with self.ctx.backend.adapter(self.adapter_dir) as b:
+        with self.served(self.ctx.backend) as b:
             return to_predictions(queries, b.generate(reqs, bar.advance if bar else None),
                                   requests=reqs)

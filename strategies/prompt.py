@@ -15,7 +15,7 @@ from harness.fit import Fitter
 from harness.knobs import Model, Search
 from harness.prompting import builder, pick_shots
 from harness.strategy import Context, Query, to_predictions
-from strategies.base import StrategyConfig
+from strategies.base import StrategyBase, StrategyConfig
 
 
 class PromptStrategy(StrategyConfig):
@@ -34,11 +34,11 @@ class PromptStrategy(StrategyConfig):
         return self.num_shots == 0  # the base model with no examples
 
 
-class PromptEngineering:
+class PromptEngineering(StrategyBase):
     Config = PromptStrategy
 
     def __init__(self, config: PromptStrategy, ctx: Context):
-        self.config, self.ctx = config, ctx
+        super().__init__(config, ctx)
         self.shots: list[tuple[str, str]] = []
 
     def prepare(self, bar=None) -> dict:

@@ -18,7 +18,7 @@ from harness.knobs import Model, RetrievalKnobs, Search
 from harness.prompting import builder, pick_shots
 from harness.retrieval import build_retriever
 from harness.strategy import Context, Query, to_predictions
-from strategies.base import StrategyConfig
+from strategies.base import StrategyBase, StrategyConfig
 
 
 class RagStrategy(RetrievalKnobs, StrategyConfig):
@@ -33,11 +33,11 @@ class RagStrategy(RetrievalKnobs, StrategyConfig):
     search: Search = {}
 
 
-class Rag:
+class Rag(StrategyBase):
     Config = RagStrategy
 
     def __init__(self, config: RagStrategy, ctx: Context):
-        self.config, self.ctx = config, ctx
+        super().__init__(config, ctx)
         self.retriever = None
         self.shots: list[tuple[str, str]] = []
 

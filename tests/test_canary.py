@@ -34,9 +34,10 @@ def test_broken_adapter_lowers_canary(backend, broken_adapter, tmp_path, monkeyp
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
     capfd.readouterr()
-    base = canary_scores(backend, None, limit=10, batch_size=8)
+    base = canary_scores(backend, limit=10, batch_size=8)
     assert capfd.readouterr() == ("", ""), "the canary printed to the terminal"
-    broken = canary_scores(backend, broken_adapter, limit=10, batch_size=8)
+    with backend.adapter(broken_adapter) as b:
+        broken = canary_scores(b, limit=10, batch_size=8)
     assert len(base["items"]) == len(broken["items"]) == 10
     for s in (base, broken):  # the score is the mean of lm-eval's per-item correctness
         assert set(s["items"].values()) <= {0.0, 1.0}

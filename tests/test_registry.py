@@ -18,11 +18,12 @@ def _literals(field):
 def test_every_name_resolves_to_a_class():
     """The registry's names are exactly the ones the suite schema accepts, and each resolves to
     the class that implements it (a strategy `t` lives in `strategies/t.py`; a backend says its
-    own name)."""
+    own name). Strategies are discovered: every strategies/<type>.py is one."""
     from harness.suite import Model, StrategyConfig
     configs = typing.get_args(typing.get_args(StrategyConfig)[0])
     types = set().union(*(_literals(c.model_fields["type"]) for c in configs))
-    assert set(registry.STRATEGIES) == types == {"prompt", "rag", "lora", "hybrid"}
+    files = {f.stem for f in (ROOT / "strategies").glob("*.py")} - {"__init__", "base"}
+    assert set(registry.STRATEGIES) == types == files >= {"prompt", "rag", "lora", "hybrid"}
     assert set(registry.BACKENDS) == _literals(Model.model_fields["backend"]) == {"hf", "openai"}
     for name in registry.STRATEGIES:
         cls = registry.STRATEGIES[name]
@@ -51,6 +52,23 @@ def test_a_strategy_file_owns_its_config_label_and_flags():
             assert isinstance(getattr(cfg, flag), bool), (name, flag)
         assert cfg.retrieves == (cfg.retrieval_key is not None)
         assert not cfg.uses_adapter or cfg.trains_weights  # an adapter is trained first
+        assert (cfg.trained_folder is not None) == cfg.trains_weights
+
+
+def test_a_new_strategy_file_is_discovered(tmp_path, monkeypatch):
+    """A module dropped into the strategies package is registered under its file name, with the
+    class that carries a Config, without editing any other file."""
+    import strategies
+    (tmp_path / "echo_probe.py").write_text(
+        "from typing import Literal\nfrom strategies.base import StrategyConfig\n"
+        "class EchoConfig(StrategyConfig):\n    label = 'echoing'\n"
+        "    type: Literal['echo_probe']\n    name: str\n"
+        "class Echo:\n    Config = EchoConfig\n")
+    monkeypatch.setattr(strategies, "__path__", [*strategies.__path__, str(tmp_path)])
+    found = registry._Lazy(registry._discover())
+    assert "echo_probe" in found and found["echo_probe"].__name__ == "Echo"
+    assert set(found) == set(registry.STRATEGIES) | {"echo_probe"}
+    sys.modules.pop("strategies.echo_probe", None)
 
 
 def test_validating_a_suite_imports_no_torch():

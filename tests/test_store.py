@@ -103,11 +103,11 @@ class _Adapter:
 
 
 def save_adapter(out: Path, fp: str, value: float, kill: str = "none") -> None:
-    """Checkpointer.save_adapter of a 2-step training; `kill` makes the process die inside it."""
+    """Checkpointer.save_trained of a 2-step training; `kill` makes the process die inside it."""
     from harness.checkpoint import Checkpointer
     if kill == "before_rename":  # the folder is complete and fsync'd; it is not renamed yet
         os.replace = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)
-    Checkpointer(Path(out), fp, 2).save_adapter(_Adapter(value, kill), _Result([value], 2))
+    Checkpointer(Path(out), fp, 2).save_trained(_Adapter(value, kill), _Result([value], 2))
 
 
 ADAPTER_CHILD = "import sys; from tests.test_store import save_adapter; " \

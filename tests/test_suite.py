@@ -108,6 +108,28 @@ def test_schema_command_prints_json_schema():
     assert {"name", "data", "strategies"} <= set(schema["required"])
 
 
+def test_a_profile_can_add_a_strategy(tmp_path):
+    """A profile entry naming a strategy the suite does not list, with a `type:`, adds it to
+    that profile's run only; without a `type:` it is an unknown strategy; a fault inside it
+    names the profile's key and line."""
+    text = TINY.read_text() + ("profiles:\n  more:\n    strategies:\n      lora2:\n"
+                               "        type: lora\n        training: {max_steps: 2}\n")
+    p = _write(tmp_path, text)
+    assert "lora2" not in [s.name for s in load_suite(p).suite.strategies]
+    more = load_suite(p, "more").suite
+    assert [s.name for s in more.strategies][-1] == "lora2"
+    assert more.strategy("lora2").type == "lora" and more.strategy("lora2").training.max_steps == 2
+    with pytest.raises(UserError) as e:
+        p.write_text(text.replace("        type: lora\n", ""))
+        load_suite(p, "more")
+    assert e.value.key == "profiles.more.strategies.lora2" and "type" in str(e.value)
+    p.write_text(text.replace("max_steps: 2", "max_stepz: 2"))
+    with pytest.raises(UserError) as e:
+        load_suite(p, "more")
+    assert e.value.key == "profiles.more.strategies.lora2.training.max_stepz"
+    assert "max_stepz" in text.replace("max_steps", "max_stepz").splitlines()[e.value.line - 1]
+
+
 def test_fault_in_a_profile_override_names_the_profile_key_and_line(tmp_path):
     text = TINY.read_text() + ("profiles:\n  ci:\n    model: {max_new_tokens: -1}\n"
                                "    strategies:\n      lora:\n        training: {max_stepz: 2}\n")

@@ -15,7 +15,7 @@ from collections import Counter
 import numpy as np
 
 from harness.embeddings import embed
-from harness.registry import register_metric
+from harness.metrics.spec import register_metric
 
 _PUNCT = set(string.punctuation)
 _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")

@@ -79,6 +79,7 @@ def perf_metrics(preds, train_info: dict | None, pricing, seed: int = 0) -> dict
                                      "unit": "tokens / s (measured once)"}
         flops = float(train_info.get("train_flops_estimate") or 0.0)
         if flops:  # 4NT counts forward + activation gradients; 6NT as if frozen weights had grads
-            out["train_flops_estimate"] = {"value": flops, "low": flops, "high": flops * 1.5,
+            high = float(train_info.get("train_flops_high") or flops * 1.5)  # a strategy's own
+            out["train_flops_estimate"] = {"value": flops, "low": flops, "high": high,
                                            "n": 1, "unit": "FLOPs (estimate: 4-6 x params x tokens)"}
     return out

@@ -15,7 +15,7 @@ import asyncio
 import os
 from dataclasses import dataclass
 
-from harness.registry import register_metric
+from harness.metrics.spec import register_metric
 
 os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")
 

@@ -14,7 +14,7 @@ import re
 import numpy as np
 
 from harness.embeddings import embed
-from harness.registry import register_metric
+from harness.metrics.spec import register_metric
 
 REFUSAL_PATTERNS = re.compile(
     r"\b(i\s*(?:'m| am)?\s*(?:sorry|afraid)|i\s*(?:can(?:'|no)t|cannot|won'?t|will not|am not able|"

@@ -1,4 +1,8 @@
-"""Contract test over every registered strategy, metric and backend, on the tiny suite."""
+"""Contract test over every registered strategy, metric and backend, on the tiny suite.
+
+Strategies are configured by the tiny suite's `contract` profile: its own strategies plus any
+the profile adds (a strategy whose training the other tests need not pay for), so a new
+strategy file brings its contract configuration in the suite YAML, not in this file."""
 from __future__ import annotations
 
 import pytest
@@ -8,10 +12,19 @@ from harness.registry import BACKENDS, METRICS, STRATEGIES
 from harness.strategy import Context, Query
 
 
+@pytest.fixture(scope="module")
+def contract_suite():
+    from harness.suite import load_suite
+    from tests.conftest import TINY
+    return load_suite(TINY, "contract")
+
+
 @pytest.mark.parametrize("kind", sorted(STRATEGIES))
-def test_strategy_contract(kind, tiny_suite, tiny_data, backend, tmp_path):
-    cfg = next(s for s in tiny_suite.suite.strategies if s.type == kind)
-    strat = STRATEGIES[kind](cfg, Context(tiny_suite.suite, tiny_data, backend,
+def test_strategy_contract(kind, contract_suite, tiny_data, backend, tmp_path):
+    suite = contract_suite.suite
+    cfg = next((s for s in suite.strategies if s.type == kind), None)
+    assert cfg is not None, f"the tiny suite's contract profile has no '{kind}' strategy"
+    strat = STRATEGIES[kind](cfg, Context(suite, tiny_data, backend,
                                           tmp_path / cfg.name, tmp_path / "cache"))
     info = strat.prepare()
     assert isinstance(info, dict)
@@ -21,11 +34,16 @@ def test_strategy_contract(kind, tiny_suite, tiny_data, backend, tmp_path):
     for p in preds:
         assert p.output and p.prompt_tokens > 0 and p.completion_tokens > 0 and p.latency_s > 0
         assert bool(p.retrieved) == cfg.retrieves
-    if cfg.uses_adapter:
-        assert (tmp_path / cfg.name / "adapter" / "adapter_config.json").exists()
-        again = STRATEGIES[kind](cfg, Context(tiny_suite.suite, tiny_data, backend,
+    if cfg.trains_weights:
+        assert (tmp_path / cfg.name / cfg.trained_folder / "harness_train.json").exists()
+        assert list((tmp_path / cfg.name / cfg.trained_folder).glob("*.safetensors"))
+        assert info[cfg.trained_folder] == str(tmp_path / cfg.name / cfg.trained_folder)
+        again = STRATEGIES[kind](cfg, Context(suite, tiny_data, backend,
                                               tmp_path / cfg.name, tmp_path / "cache")).prepare()
-        assert again["from_cache"] is True  # a finished adapter is never retrained
+        assert again["from_cache"] is True  # a finished training is never redone
+    with strat.served(backend) as served:  # trained weights attached for the block, then not
+        assert served.generate([Request(({"role": "user", "content": "Hi"},), 2)])
+    assert backend.active_model is backend.model
 
 
 def _rag_items(tiny_data):
