@@ -2,7 +2,9 @@
 
 Contract:
 - `load_dataset(ls)` returns a `Dataset` with train/dev/test example lists, the knowledge base and
-  the safety probes, each capped by `data.limit`. Field names come from `data.fields`.
+  the safety probes, each capped by `data.limit`. Field names come from `data.fields`. The
+  suite's task kind (harness/tasks/) opens its runtime (`Dataset.task`, e.g. a read-only
+  database) and decides what `kb` holds: what retrieval strategies index.
 - When dev or test files are absent, a seeded split is made from train — stratified by category,
   or grouped by `data.split.group_by` (no group on two sides) — and recorded in
   `Dataset.split_info` with its ids (and groups), which the run store writes to split.json.
@@ -80,6 +82,9 @@ class Dataset:
     safety: list[Probe]
     split_info: dict = field(default_factory=dict)
     content_hash: str = ""
+    task: object = None   # the task kind's runtime for its metrics (harness/tasks/)
+    # documents made from a row itself (row id -> document id), never retrieved for that row
+    row_documents: dict = field(default_factory=dict)
 
 
 def read_text(path: Path) -> str:
@@ -301,6 +306,9 @@ def load_dataset(ls: LoadedSuite) -> Dataset:
         split_info["groups"] = {k: sorted({e.group for e in v})
                                 for k, v in (("train", train), ("dev", dev), ("test", test))}
     safety = _round_robin(load_probes(safety_p))[: lim.safety] if safety_p else []
-    kb = load_kb(kb_p) if kb_p else []
-    used = [p for p in (train_p, dev_p, test_p, kb_p, safety_p) if p]
-    return Dataset(train, dev, test, kb, safety, split_info, _hash_files(used))
+    task = ls.suite.task
+    runtime, task_files = task.open(ls)
+    kb = task.documents(load_kb(kb_p) if kb_p else [], train)  # what retrieval indexes
+    used = [p for p in (train_p, dev_p, test_p, kb_p, safety_p) if p] + task_files
+    return Dataset(train, dev, test, kb, safety, split_info, _hash_files(used), runtime,
+                   task.row_documents(train))
