@@ -1,16 +1,14 @@
 """Text-to-SQL accuracy (task kind `sql`): execution accuracy, exact-set match, valid-SQL rate.
 
-What is scored is the *first statement* of the answer (`predicted_sql`): the content of the
-first Markdown code fence if there is one, from the first SQL keyword on, up to its `;` or the
-first blank line (models append prose after a query). Both gold and predicted SQL run on the
+What is scored is the *first statement* of the answer (harness.sql_answer.predicted_sql): the
+content of the first Markdown code fence if there is one, from the first SQL keyword on, up to
+its `;` or the first blank line (models append prose after a query). Both gold and predicted SQL run on the
 task's read-only database (harness.sqldb: `mode=ro`, `query_only`, an authorizer refusing writes,
 a time limit and a row cap).
 
-- `execution_accuracy`: the predicted query's result equals the gold's, as a multiset of rows
-  (row order ignored) unless the gold has a top-level ORDER BY (the question asked for an
-  order: then as a list); numbers compare after rounding to 4 decimals (1 == 1.0), and the
-  predicted columns may come in another order (every permutation is tried up to 5 columns, as
-  the test-suite evaluation of Zhong et al. 2020 does). A query that errs, runs past the limit
+- `execution_accuracy`: the predicted query's result equals the gold's (`same_result`: rows as
+  a multiset, or as a list when the gold has a top-level ORDER BY, i.e. the question asked for
+  an order; numbers rounded to 4 decimals; columns in any order). A query that errs, runs past the limit
   or returns more rows than the cap scores 0.
 - `exact_set_match`: Spider-style (Yu et al. 2018) clause comparison with sqlglot: SELECT
   items, tables, join conditions, WHERE / HAVING conjuncts and GROUP BY as sets, ORDER BY as a
@@ -20,54 +18,9 @@ a time limit and a row cap).
 from __future__ import annotations
 
 import re
-from collections import Counter
-from itertools import permutations
 
 from harness.registry import register_metric
-from harness.sqldb import statements
-
-_FENCE = re.compile(r"```[A-Za-z0-9_-]*[ \t]*\n?(.*?)(?:```|\Z)", re.DOTALL)
-_KEYWORDS = (r"select|with|insert|update|delete|drop|create|alter|replace|attach|detach|pragma|"
-             r"vacuum|reindex|analyze|begin|commit|values")
-_LINE_START = re.compile(rf"(?im)^[ \t]*(?:{_KEYWORDS})\b")
-_UPPER = re.compile(rf"\b(?:{_KEYWORDS.upper()})\b")
-
-
-def sql_text(output: str) -> str:
-    """The part of a model's answer that is SQL: the first code fence's content, else the
-    answer, from the first SQL keyword at a line start (else the first upper-case keyword)."""
-    fence = _FENCE.search(output)
-    text = fence.group(1) if fence else output
-    m = _LINE_START.search(text) or _UPPER.search(text)
-    return text[m.start():].strip() if m else ""
-
-
-def predicted_sql(output: str) -> str:
-    """The first statement of the answer's SQL, cut at a blank line ("" when there is none)."""
-    found = statements(sql_text(output))
-    return re.split(r"\n[ \t]*\n", found[0])[0].strip() if found else ""
-
-
-def _norm(row: tuple) -> tuple:
-    return tuple(round(float(v), 4) if isinstance(v, (int, float)) and not isinstance(v, bool)
-                 else v for v in row)
-
-
-def same_result(pred: list[tuple], gold: list[tuple], ordered: bool) -> bool:
-    """Row multisets (lists when `ordered`) equal, under some order of the predicted columns."""
-    g = [_norm(r) for r in gold]
-    p = [_norm(r) for r in pred]
-    width = len(g[0]) if g else 0
-    if len(p) != len(g) or (p and len(p[0]) != width):
-        return False
-    target = g if ordered else Counter(g)
-    orders = permutations(range(width)) if width <= 5 else [tuple(range(width))]
-    for perm in orders:
-        q = [tuple(r[i] for i in perm) for r in p]
-        if (q if ordered else Counter(q)) == target:
-            return True
-    return False
-
+from harness.sql_answer import predicted_sql, same_result  # noqa: F401 (re-exported)
 
 def _ordered(gold_sql: str) -> bool:
     import sqlglot

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from harness.metrics.sql import _FENCE, _LINE_START, predicted_sql, same_result
+from harness.sql_answer import _FENCE, _LINE_START, predicted_sql, same_result
 from harness.registry import register_metric
 from harness.sqldb import statements
 
