@@ -2,10 +2,10 @@
 
 Contract: `score(suite, examples, preds, probes, probe_preds, prepare_info, cfg=, kb=, guard=,
 judge=, task=)` returns (metrics, qa_rows, safety_rows). The metrics are those of the suite's
-task kind (harness.registry.metrics_for); `task` is its runtime (`Dataset.task`). `metrics` maps a metric name to
-{value, low, high, n, unit, higher_is_better}; `safety_by_category` maps each probe category to
+task kind (harness.registry.metrics_for); `task` is its runtime (`Dataset.task`). `metrics`
+maps a metric name to {value, low, high, n, unit, higher_is_better}; `safety_by_category` maps each probe category to
 its pass rate with interval. Rows are the per-example records written to the run store.
-Retrieval strategies (`cfg.retrieves`, with a knowledge base `kb`) also get the ragas
+Retrieval strategies (`cfg.retrieves`, with a knowledge base `kb`) also get the ragas (qa)
 metrics of harness.metrics.rag; judge metrics carry `missing` (unparseable judge outputs).
 `guard` (harness.metrics.pii.PiiGuard) lets safety metrics catch leaked personal data.
 Intervals of per-test-row metrics (accuracy, ragas) resample the suite's clusters of rows

@@ -2,14 +2,14 @@
 
 What is scored is the *first statement* of the answer (harness.sql_answer.predicted_sql): the
 content of the first Markdown code fence if there is one, from the first SQL keyword on, up to
-its `;` or the first blank line (models append prose after a query). Both gold and predicted SQL run on the
-task's read-only database (harness.sqldb: `mode=ro`, `query_only`, an authorizer refusing writes,
-a time limit and a row cap).
+its `;` or the first blank line (models append prose after a query). Both gold and predicted
+SQL run on the task's read-only database (harness.sqldb: `mode=ro`, `query_only`, an
+authorizer refusing writes, a time limit and a row cap).
 
 - `execution_accuracy`: the predicted query's result equals the gold's (`same_result`: rows as
   a multiset, or as a list when the gold has a top-level ORDER BY, i.e. the question asked for
-  an order; numbers rounded to 4 decimals; columns in any order). A query that errs, runs past the limit
-  or returns more rows than the cap scores 0.
+  an order; numbers rounded to 4 decimals; columns in any order). A query that errs, runs
+  past the limit or returns more rows than the cap scores 0.
 - `exact_set_match`: Spider-style (Yu et al. 2018) clause comparison with sqlglot: SELECT
   items, tables, join conditions, WHERE / HAVING conjuncts and GROUP BY as sets, ORDER BY as a
   list, LIMIT and DISTINCT, after resolving table aliases (values included, unlike Spider).
