@@ -42,7 +42,7 @@ def test_tiny_sql_bot_end_to_end(tmp_path):
     db = tmp_path / "sql_bot" / "shop.sqlite"
     before = file_checksum(db)
     r = subprocess.run([sys.executable, "-m", "harness.cli", "run", str(suite), "--results",
-                        str(results)], capture_output=True, text=True, timeout=1500)
+                        str(results)], capture_output=True, text=True, timeout=3600)
     assert r.returncode == 0, r.stderr[-3000:]
     run = next((results / "sql_bot").glob("*/summary.json")).parent
     summary = json.loads((run / "summary.json").read_text())["results"]
