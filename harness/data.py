@@ -2,7 +2,9 @@
 
 Contract:
 - `load_dataset(ls)` returns a `Dataset` with train/dev/test example lists, the knowledge base and
-  the safety probes, each capped by `data.limit`. Field names come from `data.fields`.
+  the safety probes, each capped by `data.limit`. Field names come from `data.fields`. The
+  suite's task kind (harness/tasks/) opens its runtime (`Dataset.task`, e.g. a read-only
+  database) and decides what `kb` holds: what retrieval strategies index.
 - When dev or test files are absent, a seeded split is made from train — stratified by category,
   or grouped by `data.split.group_by` (no group on two sides) — and recorded in
   `Dataset.split_info` with its ids (and groups), which the run store writes to split.json.
@@ -81,6 +83,9 @@ class Dataset:
     split_info: dict = field(default_factory=dict)
     content_hash: str = ""
     updates: list = field(default_factory=list)   # harness.update_data.UpdateSet, in order
+    task: object = None   # the task kind's runtime for its metrics (harness/tasks/)
+    # documents made from a row itself (row id -> document id), never retrieved for that row
+    row_documents: dict = field(default_factory=dict)
 
 
 def read_text(path: Path) -> str:
@@ -302,8 +307,10 @@ def load_dataset(ls: LoadedSuite) -> Dataset:
         split_info["groups"] = {k: sorted({e.group for e in v})
                                 for k, v in (("train", train), ("dev", dev), ("test", test))}
     safety = _round_robin(load_probes(safety_p))[: lim.safety] if safety_p else []
-    kb = load_kb(kb_p) if kb_p else []
-    used = [p for p in (train_p, dev_p, test_p, kb_p, safety_p) if p]
+    task = ls.suite.task
+    runtime, task_files = task.open(ls)
+    kb = task.documents(load_kb(kb_p) if kb_p else [], train)  # what retrieval indexes
+    used = [p for p in (train_p, dev_p, test_p, kb_p, safety_p) if p] + task_files
     updates = []
     if ls.suite.updates:
         from harness.update_data import load_updates
@@ -311,4 +318,5 @@ def load_dataset(ls: LoadedSuite) -> Dataset:
         used += [ls.resolve(getattr(u, k), f"updates.{i}.{k}") for i, u in
                  enumerate(ls.suite.updates) for k in ("knowledge_base", "questions", "train")
                  if getattr(u, k)]
-    return Dataset(train, dev, test, kb, safety, split_info, _hash_files(used), updates)
+    return Dataset(train, dev, test, kb, safety, split_info, _hash_files(used), updates=updates,
+                   task=runtime, row_documents=task.row_documents(train))

@@ -33,7 +33,8 @@ def majority_scores(suite, data, cache_file) -> tuple[str, dict]:
             list(cached.get("scores", {})) == ids:
         return answer, cached["scores"]
     from harness.registry import METRICS
-    vals = METRICS[acc].fn([answer] * len(ids), data.test, suite.embedding.name_or_path)
+    vals = METRICS[acc].score([answer] * len(ids), data.test, suite.embedding.name_or_path,
+                              task=data.task)
     scores = dict(zip(ids, vals))
     write_json(cache_file, {"metric": acc, "answer": answer, "scores": scores})
     return answer, scores

@@ -1,14 +1,18 @@
 """The one registry: YAML names -> code, for strategies, backends and metrics.
 
 Contract: `STRATEGIES[type]` is a Strategy class (its config model is `.Config`, see
-strategies/base.py), `BACKENDS[name]` a ModelBackend class, `METRICS[name]` a `Metric`. Metric
+strategies/base.py), `BACKENDS[name]` a ModelBackend class, `TASKS[kind]` a task config model
+(harness/tasks/: what a suite's rows are, which metrics apply, what retrieval indexes),
+`METRICS[name]` a `Metric` and `metrics_for(kind)` the metrics that apply to a task kind (a
+name such as `safety_pass` may be registered once per task kind, with one spec). Metric
 modules register themselves with `@register_metric` (harness.metrics.spec, re-exported here)
 when imported at the bottom of this file.
 Classes are imported on first lookup. Strategies are discovered, not listed: every module
 `strategies/<type>.py` (other than `base` and `_private` ones) is the strategy `<type>`, and its
 class is the one defined there that carries a `Config` (`strategy_class`). `strategy_union()` is
 the suite's `strategies:` item type, built from every registered strategy's config model, so
-adding a strategy is its file alone. Strategy files import torch, transformers, peft and
+adding a strategy is its file alone; `task_union()` likewise for `task:` (a task kind is its
+file plus one line in TASKS). Strategy files import torch, transformers, peft and
 llama-index only inside their methods, and backend modules are imported only when a model is
 built, so validating a suite or re-running a fully cached one never pays for those imports.
 """
@@ -21,7 +25,7 @@ from typing import Annotated, Union
 
 from pydantic import Field
 
-from harness.metrics.spec import METRICS, Metric, register_metric  # noqa: F401  (re-exported)
+from harness.metrics.spec import METRICS, Metric, metrics_for, register_metric  # noqa: F401
 
 
 class _Lazy(MutableMapping):
@@ -76,6 +80,9 @@ BACKENDS = _Lazy({"hf": "harness.backends.hf:HFBackend",
                   "openai": "harness.backends.openai_backend:OpenAIBackend"})
 
 
+TASKS = _Lazy({"qa": "harness.tasks.qa:QaTask", "sql": "harness.tasks.sql:SqlTask"})
+
+
 def strategy_union():
     """A pydantic discriminated union (on `type`) of every registered strategy's config model,
     in registry order (discovered strategies by name, then plug-ins in registration order)."""
@@ -83,4 +90,9 @@ def strategy_union():
     return Annotated[Union[configs], Field(discriminator="type")]
 
 
-from harness.metrics import accuracy, rag, safety  # noqa: E402,F401  (registers the metrics)
+def task_union():
+    """The suite's `task:` block: a union (on `kind`) of the registered task config models."""
+    return Annotated[Union[tuple(TASKS[k] for k in TASKS)], Field(discriminator="kind")]
+
+
+from harness.metrics import accuracy, rag, safety, sql, sql_safety  # noqa: E402,F401  (registers)

@@ -70,11 +70,12 @@ def _run_strategy(cfg, suite, data, backend, store: RunStore, console, guard=Non
         with bar(f"{cfg.name}: dev split", len(dev)) as b:
             dev_preds = resume.predict(strategy, [Query(e.id, e.question) for e in dev], b,
                                        sdir, "dev", chunk)
-        dev_result, dev_rows = score_dev(suite, dev, dev_preds)
+        dev_result, dev_rows = score_dev(suite, dev, dev_preds, data.task)
         dev_result["tuned_on"] = overlap
         write_jsonl(sdir / "dev_predictions.jsonl", dev_rows)
     metrics, qa_rows, safety_rows = score(suite, data.test, preds, data.safety, probe_preds, info,
-                                          cfg=cfg, kb=data.kb, guard=guard, judge=judge)
+                                          cfg=cfg, kb=data.kb, guard=guard, judge=judge,
+                                          task=data.task)
     n_lat = min(suite.evaluation.latency_requests, len(test_q))
     if n_lat:  # what one chat user waits: batch 1, after the batch evaluation
         from harness.request_latency import request_latency

@@ -1,16 +1,17 @@
 """Score one strategy's predictions: per-example scores, then aggregates with 95% intervals.
 
 Contract: `score(suite, examples, preds, probes, probe_preds, prepare_info, cfg=, kb=, guard=,
-judge=)` returns (metrics, qa_rows, safety_rows). `metrics` maps a metric name to
-{value, low, high, n, unit, higher_is_better}; `safety_by_category` maps each probe category to
+judge=, task=)` returns (metrics, qa_rows, safety_rows). The metrics are those of the suite's
+task kind (harness.registry.metrics_for); `task` is its runtime (`Dataset.task`). `metrics`
+maps a metric name to {value, low, high, n, unit, higher_is_better}; `safety_by_category` maps each probe category to
 its pass rate with interval. Rows are the per-example records written to the run store.
-Retrieval strategies (`cfg.retrieves`, with a knowledge base `kb`) also get the ragas
+Retrieval strategies (`cfg.retrieves`, with a knowledge base `kb`) also get the ragas (qa)
 metrics of harness.metrics.rag; judge metrics carry `missing` (unparseable judge outputs).
 `guard` (harness.metrics.pii.PiiGuard) lets safety metrics catch leaked personal data.
 Intervals of per-test-row metrics (accuracy, ragas) resample the suite's clusters of rows
 (harness.clusters; each row record carries its `cluster`); safety probes and latencies are
 resampled one by one.
-`score_dev(suite, examples, preds)` scores dev predictions on the accuracy metrics only:
+`score_dev(suite, examples, preds, task=None)` scores dev predictions on the accuracy metrics only:
 ({"n", "metrics"}, rows).
 """
 from __future__ import annotations
@@ -19,20 +20,20 @@ from collections import defaultdict
 
 from harness import clusters as cl
 from harness.metrics.perf import PERF_METRICS, perf_metrics
-from harness.registry import METRICS
+from harness.registry import METRICS, metrics_for
 from harness.stats import ci
 
 
-def _per_item(names, outputs, items, embedding_name, guard=None):
-    return {n: METRICS[n].fn(outputs, items, embedding_name,
-                             **({"guard": guard} if METRICS[n].needs_guard else {}))
+def _per_item(suite, names, outputs, items, guard=None, task=None):
+    known = metrics_for(suite.task.kind)
+    return {n: known[n].score(outputs, items, suite.embedding.name_or_path, guard, task)
             for n in names}
 
 
-def _qa(suite, examples, preds):
+def _qa(suite, examples, preds, task=None):
     """Accuracy metrics: ({metric: clustered estimate + unit}, {metric: per-row scores}, labels)."""
     qa_names = list(suite.metrics)
-    qa = _per_item(qa_names, [p.output for p in preds], examples, suite.embedding.name_or_path)
+    qa = _per_item(suite, qa_names, [p.output for p in preds], examples, task=task)
     labels = cl.labels(suite, examples) if cl.cluster_column(suite) else None
     metrics = {n: ci(qa[n], seed=suite.seed, clusters=labels).to_dict() | {
         "unit": METRICS[n].unit, "higher_is_better": METRICS[n].higher_is_better}
@@ -40,8 +41,8 @@ def _qa(suite, examples, preds):
     return metrics, qa, labels
 
 
-def score_dev(suite, examples, preds):
-    metrics, qa, labels = _qa(suite, examples, preds)
+def score_dev(suite, examples, preds, task=None):
+    metrics, qa, labels = _qa(suite, examples, preds, task)
     rows = [{"id": e.id, "output": p.output, "cluster": None if labels is None else labels[i],
              "scores": {n: v[i] for n, v in qa.items()}}
             for i, (e, p) in enumerate(zip(examples, preds))]
@@ -49,10 +50,10 @@ def score_dev(suite, examples, preds):
 
 
 def score(suite, examples, preds, probes, probe_preds, prepare_info: dict, cfg=None, kb=(),
-          guard=None, judge=None):
-    emb = suite.embedding.name_or_path
+          guard=None, judge=None, task=None):
     qa_names = list(suite.metrics)
-    metrics, qa, labels = _qa(suite, examples, preds)
+    known = metrics_for(suite.task.kind)
+    metrics, qa, labels = _qa(suite, examples, preds, task)
     qa_rows = [{"id": e.id, "question": e.question, "reference": e.answer, "source": e.source,
                 "cluster": None if labels is None else labels[i],
                 "output": p.output, "prompt_tokens": p.prompt_tokens,
@@ -64,7 +65,7 @@ def score(suite, examples, preds, probes, probe_preds, prepare_info: dict, cfg=N
                | ({"ttft_ms": round(p.ttft_s * 1000, 1)} if p.ttft_s is not None else {})
                | ({"cost_usd": p.cost_usd} if p.cost_usd is not None else {})
                for i, (e, p) in enumerate(zip(examples, preds))]
-    if cfg is not None and cfg.retrieves and kb:
+    if cfg is not None and cfg.retrieves and kb and any(m.kind == "rag" for m in known.values()):
         from harness.metrics.rag import score_rag
         rag_m, rag_rows, reasons = score_rag(cfg, examples, preds, kb, judge,
                                              suite.judge.limit if suite.judge else None, suite.seed,
@@ -79,10 +80,10 @@ def score(suite, examples, preds, probes, probe_preds, prepare_info: dict, cfg=N
         if metrics[n].get("n") != len(examples):  # e.g. key facts on only some rows
             metrics[n]["rows"] = len(examples)    # shown as "n=14 of 72" in every table
     if probes:
-        names = [n for n, m in METRICS.items() if m.kind == "safety"]
-        sf = _per_item(names, [p.output for p in probe_preds], probes, emb, guard)
+        names = [n for n, m in known.items() if m.kind == "safety"]
+        sf = _per_item(suite, names, [p.output for p in probe_preds], probes, guard, task)
         for n in names:
-            m = METRICS[n]
+            m = known[n]
             metrics[n] = ci(sf[n], seed=suite.seed).to_dict() | {
                 "unit": m.unit, "higher_is_better": m.higher_is_better}
         groups = defaultdict(list)

@@ -27,7 +27,7 @@ def _one_seed(cfg, suite, data, backend, seed, seed_dir, cache_dir, bar) -> dict
     info = strategy.prepare(bar)
     preds = strategy.predict([Query(e.id, e.question) for e in data.test], bar)
     outs = [p.output for p in preds]
-    scores = {n: METRICS[n].fn(outs, data.test, suite.embedding.name_or_path)
+    scores = {n: METRICS[n].score(outs, data.test, suite.embedding.name_or_path, task=data.task)
               for n in suite.metrics}
     write_jsonl(seed_dir / "predictions.jsonl",
                 [{"id": e.id, "output": o, "scores": {n: v[i] for n, v in scores.items()}}

@@ -12,12 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from harness.errors import UserError
 from harness.knobs import (LoraKnobs, Model, RetrievalKnobs, Search,  # noqa: F401 (re-exported)
                            Strict as _Strict, TrainingKnobs)
-from harness.registry import strategy_union
+from harness.registry import TASKS, strategy_union, task_union
 from harness.suite_yaml import (_inherit_model, _key_path, _lines,  # noqa: F401 (re-exported)
                                  apply_profile, parse, profile_key)
 from harness.sweep_space import SweepConfig
@@ -73,6 +73,8 @@ class Embedding(_Strict):
 # Every registered strategy's own config model (strategies/<type>.py), discriminated on
 # `type`: a new strategy is its file alone (harness.registry discovers strategies/<type>.py).
 StrategyConfig = strategy_union()
+# The task kind (harness/tasks/): `qa` unless the suite says `task: {kind: sql, ...}`.
+TaskConfig = task_union()
 
 
 class Pricing(_Strict):
@@ -170,6 +172,7 @@ class Suite(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
     seed: int = Field(0, ge=0, le=2**32 - 1)
+    task: TaskConfig = TASKS["qa"]()
     data: Data
     model: Model = Model()
     embedding: Embedding = Embedding()
@@ -195,6 +198,17 @@ class Suite(_Strict):
     # Named overrides merged into this file by `--profile NAME` (e.g. a small CI profile):
     # mappings merge key by key; `strategies` is a mapping from strategy name to its overrides.
     profiles: dict[str, dict] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _task_metrics(cls, raw):
+        """Without a `metrics:` list, the task kind's default metrics."""
+        if isinstance(raw, dict) and "metrics" not in raw:
+            task = raw.get("task")
+            kind = task.get("kind", "qa") if isinstance(task, dict) else "qa"
+            if kind in TASKS:
+                raw = raw | {"metrics": list(TASKS[kind].default_metrics)}
+        return raw
 
     def strategy(self, name: str):
         return next(s for s in self.strategies if s.name == name)

@@ -1,7 +1,7 @@
 """Cross-field checks of a validated suite (what a pydantic field cannot see alone).
 
 Contract: `check_suite(suite, path)` raises `UserError` naming the file, key path and line of the
-first problem: duplicate strategy names, unknown metrics, an accuracy metric the suite does not
+first problem: duplicate strategy names, unknown metrics (or ones of another task kind), an accuracy metric the suite does not
 compute, a strategy that needs a knowledge base without one, gates on unknown metrics or
 strategies, API models without token prices (or a strategy that trains locally on one), an
 incomplete openai judge, chunk_overlap >= chunk_size, and search spaces
@@ -22,10 +22,13 @@ def check_suite(suite, path: Path) -> None:
     if dup:
         raise UserError(f"duplicate strategy name(s): {sorted(dup)}", file=str(path),
                         key="strategies")
-    from harness.registry import METRICS
+    from harness.registry import METRICS, metrics_for
+    known = sorted(n for n, m in metrics_for(suite.task.kind).items() if m.kind == "qa")
     for i, m in enumerate(suite.metrics):
-        if m not in METRICS:
-            raise UserError(f"unknown metric '{m}'; known: {sorted(METRICS)}", file=str(path),
+        if m not in known:
+            why = f"not a metric of task kind '{suite.task.kind}'" if m in METRICS else \
+                "unknown metric"
+            raise UserError(f"{why} '{m}'; known: {known}", file=str(path),
                             key=f"metrics.{i}", line=_lines(path).get(f"metrics.{i}"))
     acc = suite.requirements.accuracy_metric
     if acc not in suite.metrics:

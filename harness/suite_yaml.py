@@ -137,12 +137,13 @@ def _lines(path: Path) -> dict[str, int]:
 
 def _key_path(loc: tuple, raw) -> str:
     """Turn a pydantic error location into the YAML key path (dropping union tags)."""
-    from harness.registry import STRATEGIES
+    from harness.registry import STRATEGIES, TASKS
     parts, node, after_index = [], raw, False
     for item in loc:
         tag = after_index and isinstance(node, dict) and node.get("type") == item  # union tag
+        task_tag = parts == ["task"] and isinstance(node, dict) and node.get("kind") == item
         after_index = False
-        if tag and item in STRATEGIES:
+        if (tag and item in STRATEGIES) or (task_tag and item in TASKS):
             continue  # discriminator tag inserted by pydantic (a lora strategy also has `lora:`)
         if isinstance(node, list) and isinstance(item, int):
             parts.append(str(item)); node = node[item] if item < len(node) else None

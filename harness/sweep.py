@@ -128,7 +128,8 @@ class Evaluate:
         info = strategy.prepare()
         preds = strategy.predict([Query(e.id, e.question) for e in self.dev])
         probe_preds = strategy.predict([Query(p.id, p.prompt) for p in self.probes]) if self.probes else []
-        metrics, rows, _ = score(self.suite, self.dev, preds, self.probes, probe_preds, info)
+        metrics, rows, _ = score(self.suite, self.dev, preds, self.probes, probe_preds, info,
+                                 task=self.data.task)
         m = metrics["metrics"]
         n_lat = self.suite.evaluation.latency_requests
         if n_lat and LATENCY_METRICS & {k for k, _ in self.objs}:  # one request at a time
@@ -164,8 +165,8 @@ class Evaluate:
             reqs, _ = holder[0].requests([e.question for e in examples])
             with _serving(backend, model) as b:
                 outs = [g.text for g in b.generate(reqs)]
-            vals = [v for v in METRICS[metric].fn(outs, examples, self.suite.embedding.name_or_path)
-                    if v is not None]
+            vals = [v for v in METRICS[metric].score(outs, examples, self.suite.embedding.name_or_path,
+                                                     task=self.data.task) if v is not None]
             value = sum(vals) / max(len(vals), 1)
             trial.report(value, step)
             if trial.should_prune():

@@ -2,7 +2,9 @@
 
 `prepare` builds the retriever (as `rag` does) and trains a LoRA adapter on train questions whose
 prompts carry the retrieved top-k chunks plus `num_distractors` chunks from other documents, in a
-seeded shuffled order, so the adapter learns to answer from context and to ignore noise. The
+seeded shuffled order, so the adapter learns to answer from context and to ignore noise. A
+document made from a training row itself (`Dataset.row_documents`: the SQL task's example
+queries) is never retrieved for that row, so training prompts are like test prompts. The
 prompt format is `harness.prompting.build_messages`, identical at training and inference.
 `predict` retrieves top-k chunks and answers with the adapter attached. The adapter is saved to
 `<run>/strategies/<name>/adapter/` and reused when present.
@@ -155,7 +157,11 @@ class Hybrid(AdapterTraining):
             return done
         train = self.ctx.data.train[: self.config.training.train_size]
         rng = random.Random(self.ctx.suite.seed)
-        hits = self.retriever.retrieve_many([e.question for e in train])
+        own = self.ctx.data.row_documents  # a document made from the row itself (a train
+        k = self.config.retrieval.similarity_top_k  # pair as a retrieval example) is left out
+        hits = self.retriever.retrieve_many([e.question for e in train], k + 1 if own else None)
+        if own:
+            hits = [[c for c in h if c.doc_id != own.get(e.id)][:k] for e, h in zip(train, hits)]
         build = builder(self.ctx.suite, self.shots, with_context=True)
         fitter = Fitter.for_training(self.ctx.backend, self.config.training)
         fits, answers = [], []

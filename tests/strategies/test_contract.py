@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from harness.backends.base import Generation, Request
-from harness.registry import BACKENDS, METRICS, STRATEGIES
+from harness.registry import BACKENDS, STRATEGIES, TASKS, metrics_for
 from harness.strategy import Context, Query
 
 
@@ -71,21 +71,32 @@ def _scripted_judge():
     return Judge(complete)
 
 
-@pytest.mark.parametrize("name", sorted(METRICS))
-def test_metric_contract(name, tiny_data):
-    m = METRICS[name]
+@pytest.fixture(scope="module")
+def sql_data():
+    """sql_bot's ci slice: gold SQL rows, its probes and its read-only database."""
+    from harness.data import load_dataset
+    from harness.suite import load_suite
+    from tests.conftest import ROOT
+    return load_dataset(load_suite(ROOT / "suites" / "sql_bot.yaml", profile="ci"))
+
+
+@pytest.mark.parametrize("task,name", [(t, n) for t in TASKS for n in sorted(metrics_for(t))])
+def test_metric_contract(task, name, request):
+    """Every metric of every task kind, on that kind's data (its runtime passed as `task=`)."""
+    m = metrics_for(task)[name]
+    data = request.getfixturevalue("tiny_data" if task == "qa" else f"{task}_data")
     if m.kind in ("rag", "judge"):
-        items = _rag_items(tiny_data)
+        items = _rag_items(data)
         scores = m.fn(items, _scripted_judge() if m.kind == "judge" else None)
     else:
-        items = tiny_data.test if m.kind == "qa" else tiny_data.safety
+        items = data.test if m.kind == "qa" else data.safety
         outs = ["I'm sorry, I can't help with that."] + [getattr(i, "answer", "Sure.")
                                                          for i in items[1:]]
-        scores = m.fn(outs, items, "embedded:all-minilm-l6-v2")
+        scores = m.score(outs, items, "embedded:all-minilm-l6-v2", task=data.task)
     assert len(scores) == len(items)
     assert all(s is None or 0.0 <= s <= 1.0 for s in scores)
     assert any(s is not None for s in scores)
-    assert m.kind in ("qa", "safety", "rag", "judge") and m.description
+    assert m.kind in ("qa", "safety", "rag", "judge") and m.description and m.task == task
 
 
 @pytest.mark.parametrize("name", sorted(BACKENDS))
