@@ -105,3 +105,22 @@ def test_shots_are_in_the_training_prompts_exactly_as_at_inference(tiny_suite, t
         assert [m["content"] for m in t[1:5:2]] == [q for q, _ in h.shots]
         assert t[-1]["content"].endswith("Question: " + e.question)
         assert i[-1]["content"].endswith("Question: " + e.question)
+
+
+def test_quoted_answers_are_what_the_adapter_is_trained_on(tiny_suite, tiny_data, backend,
+                                                          tmp_path, monkeypatch):
+    """`answer_from: quote` reaches the training pairs (not only the prompt-fitting budget):
+    the answers handed to training are `_answer`'s, and some differ from the written ones."""
+    cfg = HybridStrategy(type="hybrid", name="h", oracle_fraction=1.0, answer_from="quote",
+                         retrieval={"chunk_size": 64, "chunk_overlap": 8, "similarity_top_k": 1})
+    h = Hybrid(cfg, Context(tiny_suite.suite, tiny_data, backend, tmp_path / "h",
+                            tmp_path / "cache"))
+    handed = {}
+    monkeypatch.setattr(Hybrid, "train_adapter",
+                        lambda self, fits, train, bar=None, answers=None, **kw:
+                        handed.update(answers=answers, train=train) or {})
+    h.prepare()
+    answers, train = handed["answers"], handed["train"]
+    assert len(answers) == len(train)
+    quoted = [(a, e) for a, e in zip(answers, train) if a != e.answer]
+    assert quoted and all(all(f.lower() in a.lower() for f in e.key_facts) for a, e in quoted)
