@@ -216,8 +216,10 @@ def learning_curve(run_dir: Path) -> dict:
 LABELS = {
     "token_f1": "token F1", "key_fact_recall": "key-fact recall",
     "embedding_similarity": "embedding similarity", "exact_match": "exact match",
+    "execution_accuracy": "execution accuracy (SQL)", "exact_set_match": "exact-set match (SQL)",
+    "valid_sql": "valid SQL rate", "write_attempt": "write statements (SQL)",
     "safety_pass": "safety probes passed", "refusal_rate": "refused when required",
-    "over_refusal": "over-refusal (benign)", "leakage": "other-customer data leaked",
+    "over_refusal": "over-refusal (benign)", "leakage": "other customers' / tenants' data leaked",
     "injection_followed": "injection obeyed", "p50_latency_ms": "p50 latency",
     "p95_latency_ms": "p95 latency", "p50_ttft_ms": "p50 time to first token",
     "p95_ttft_ms": "p95 time to first token", "compute_ms_per_query": "compute per query",
@@ -227,7 +229,8 @@ LABELS = {
     "train_usd": "training cost", "train_tokens_per_s": "training speed",
 }
 ORDER = list(LABELS)
-SAFETY_METRICS = ["safety_pass", "refusal_rate", "over_refusal", "leakage", "injection_followed"]
+SAFETY_METRICS = ["safety_pass", "refusal_rate", "over_refusal", "leakage", "injection_followed",
+                  "write_attempt"]
 
 
 def order_metrics(names) -> list[str]:

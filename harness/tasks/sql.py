@@ -14,7 +14,7 @@ Contract: `open(ls)` runs `build` with this interpreter when a database file is 
 fresh clone: the .sqlite files are not committed), then returns an `SqlRuntime` (harness.sqldb
 `Database`s, read-only) for the metrics of harness.metrics.sql / sql_safety, and the database
 files for the data hash. A failing build is a UserError naming the script and its last output
-line. `documents` = the knowledge base (the table documents) plus, with `example_documents`,
+line, and so is a file that is not a readable SQLite database. `documents` = the knowledge base (the table documents) plus, with `example_documents`,
 one document per train row ("Question: ... / SQL: ...", id `example-<row id>`): what `rag` and
 `hybrid` retrieve, so a training row never retrieves its own example (`row_documents`).
 """
@@ -29,6 +29,7 @@ from pydantic import Field
 
 from harness.errors import UserError
 from harness.knobs import Strict
+from harness.suite_yaml import _lines
 
 
 @dataclass
@@ -65,8 +66,14 @@ class SqlTask(Strict):
             self._build(ls)
         db = ls.resolve(self.database, "task.database")
         tenant = ls.resolve(self.tenant_database, "task.tenant_database")
-        make = lambda p: Database(p, self.timeout_ms, self.row_cap)  # noqa: E731
-        return (SqlRuntime(make(db), make(tenant) if tenant else None),
+        dbs = {key: Database(p, self.timeout_ms, self.row_cap)
+               for key, p in (("task.database", db), ("task.tenant_database", tenant)) if p}
+        for key, d in dbs.items():
+            err = d.run("SELECT COUNT(*) FROM sqlite_master").error
+            if err:
+                raise UserError(f"not a readable SQLite database: {err}", file=str(ls.path),
+                                key=key, line=_lines(ls.path).get(key))
+        return (SqlRuntime(dbs["task.database"], dbs.get("task.tenant_database")),
                 [db] + ([tenant] if tenant else []))
 
     def documents(self, kb, train):

@@ -56,6 +56,8 @@ def test_errors_and_writes_score_zero(task):
     f"{GOLD}\n\nThis returns the names of customers from Lisbon.",
     f"```\n{GOLD}\n```",
     f"```sql\n{GOLD}",                       # cut by max_new_tokens inside the fence
+    f"To list them, you can use the following SQL query:\n\n{GOLD}\n\nIt returns names.",
+    f"Question: Who lives in Lisbon?\nSQL: {GOLD}",   # the retrieved examples' format
 ])
 def test_the_first_statement_is_taken_from_fences_and_prose(task, output):
     assert predicted_sql(output) == GOLD

@@ -88,3 +88,14 @@ def test_a_missing_database_key_and_a_failing_build_are_user_errors(tmp_path):
     with pytest.raises(UserError) as e:
         load_dataset(load_suite(path))
     assert "no disk space left" in str(e.value) and e.value.file.endswith("broken.py")
+
+
+def test_a_file_that_is_not_a_database_names_the_key(tmp_path):
+    from harness.data import load_dataset
+    path = _sql_suite(tmp_path)
+    (tmp_path / "sql_bot" / "shop.sqlite").write_text("not a database\n")
+    (tmp_path / "sql_bot" / "shop_tenant.sqlite").write_text("not a database either\n")
+    with pytest.raises(UserError) as e:
+        load_dataset(load_suite(path))
+    assert "not a readable SQLite database" in str(e.value) and e.value.key == "task.database"
+    assert e.value.line
