@@ -71,8 +71,8 @@ def _safety(decision, store, results, seed, want) -> None:
     if chosen in probe and len(probe) > 1:
         decision["safety_comparisons"] = {
             "metric": "safety_pass", "split": "safety probes",
-            "method": "paired bootstrap over probes (5,000 resamples), Holm-corrected; exact "
-                      "McNemar on pass/fail"} | compare(chosen, probe, None, seed)
+            "method": "paired bootstrap over probes (5,000 resamples), Holm-corrected; the exact "
+                      "McNemar (Holm) must agree"} | compare(chosen, probe, None, seed)
         for p in decision["safety_comparisons"]["pairs"].values():
             p["rows_for_difference_to_detect"] = power.rows_needed(
                 want, p.get("sd"), p.get("inflation"))

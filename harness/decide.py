@@ -191,8 +191,9 @@ def _evidence(decision, req, rows, cost, per_example, clusters, seed) -> None:
     if chosen in per_example:
         decision["comparisons"] = {"metric": req.accuracy_metric, "split": "test",
                                    "method": f"paired {unit}, 5,000 resamples, two-sided, "
-                                   "Holm-corrected over the family; exact McNemar for pass/fail "
-                                   "scores"} | compare(chosen, per_example, clusters, seed)
+                                   "Holm-corrected over the family; for pass/fail scores the "
+                                   "exact McNemar (Holm) must agree"} | compare(
+                                       chosen, per_example, clusters, seed)
     fixed = {n: meets_all(c for c in rows[n]["checks"] if c["requirement"] != "min_accuracy")
              for n in rows}
     lim = req.min_accuracy

@@ -101,7 +101,8 @@ def _comparisons(decision, key="comparisons", title="Comparisons") -> list[str]:
         span = (fmt(pw["mde_min"]) if pw["mde_min"] == pw["mde_max"] else
                 f"{fmt(pw['mde_min'])} to {fmt(pw['mde_max'])}")
         out += ["", f"Achieved MDE on the test split ({pw.get('metric')}, 80% power, alpha "
-                    f"0.05, from the observed paired variances and clustering): {span}."]
+                    "0.05, from the observed paired variances"
+                    + (" and clustering" if clustered else "") + f"): {span}."]
     return out
 
 

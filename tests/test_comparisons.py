@@ -47,3 +47,19 @@ def test_compare_every_other_strategy_with_holm_verdicts():
     assert "p_holm" in pn["mcnemar"]
     graded = {k: 0.5 for k in ids}  # not pass/fail: no McNemar
     assert compare("c", {"c": chosen, "g": graded})["pairs"]["g"]["mcnemar"] is None
+
+
+def test_pass_fail_difference_counts_only_when_exact_mcnemar_agrees():
+    """6 rows, the other strategy passes 4 the chosen one fails (read in a real byod run): the
+    paired bootstrap says p < 0.01, the exact McNemar 2 x 0.5^4 = 0.125 — no real difference
+    can be claimed from 4 discordant rows. With 40 such rows both agree."""
+    few_a = {str(i): 0.0 for i in range(6)}
+    few_b = {str(i): float(i < 4) for i in range(6)}
+    pair = compare("a", {"a": few_a, "b": few_b})["pairs"]["b"]
+    assert pair["p_holm"] < 0.05 and abs(pair["mcnemar"]["p_value"] - 0.125) < 1e-12
+    assert not pair["significant"] and pair["verdict"] != "differs"
+    many_a = {str(i): 0.0 for i in range(60)}
+    many_b = {str(i): float(i < 40) for i in range(60)}
+    pair = compare("a", {"a": many_a, "b": many_b})["pairs"]["b"]
+    assert pair["significant"] and pair["verdict"] == "differs"
+    assert pair["mcnemar"]["p_holm"] < 1e-9

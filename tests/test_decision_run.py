@@ -190,7 +190,14 @@ def test_metric_on_a_subset_of_rows_says_n_of_rows_in_every_table(tmp_path, orac
     assert (kfr["n"], kfr["rows"]) == (21, 24)
     assert "token_f1" in results["oracle"]["metrics"]
     assert "rows" not in results["oracle"]["metrics"]["token_f1"]   # every row: no note
-    assert "(n=21 of 24)" in console.export_text()
+    text = console.export_text()
+    assert "(n=21 of 24)" in text
+    # the terminal table also carries the decision's dev scores, design effect and stability
+    st = decision["stability"]["p"]
+    row = next(line for line in text.splitlines() if "P(recommended), test resamples" in line)
+    assert f"{st['plain']:.2f}" in row and f"{st['oracle']:.2f}" in row and st["oracle"] > 0.5
+    assert "key_fact_recall on dev, n=6" in text
+    assert "design effect of key_fact_recall CI" in text
     assert "(n=21 of 24)" in (run_dir / "decision.md").read_text()
 
 
