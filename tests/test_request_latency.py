@@ -1,8 +1,11 @@
 """Latency one request at a time, on the real embedded model: what a chat user waits."""
 from __future__ import annotations
 
+import functools
+import statistics
 import time
 
+import numpy as np
 import pytest
 
 from harness.registry import STRATEGIES
@@ -22,26 +25,41 @@ def _strategy(kind, tiny_suite, tiny_data, backend, tmp_path):
 
 @pytest.mark.slow
 def test_batch_one_latency_times_each_request_and_its_first_token(tiny_suite, tiny_data,
-                                                                    backend, tmp_path):
+                                                                    backend, tmp_path,
+                                                                    monkeypatch):
     strat = _strategy("rag", tiny_suite, tiny_data, backend, tmp_path)
     qs = [e.question for e in tiny_data.test[:3]]
     # The clock must start before the prompt is built: retrieval is part of what a customer
-    # waits. Building each prompt is made to take at least PAUSE seconds (a sleep cannot return
-    # early), so every timed request, and its first token, comes at least PAUSE after its start;
-    # a lower bound that no machine's speed can break (no bound on how fast anything runs).
-    built, requests = [], strat.requests
+    # waits. The test notes when each prompt building starts and when its generation returns:
+    # every timed request must span at least that (elementwise, so the median too). Building is
+    # made to take PAUSE seconds more (a sleep cannot return early), so a clock started after
+    # it would come out at least PAUSE short, however fast or loaded the machine. No bound on
+    # how fast anything runs is asserted: only the order of events on one clock.
+    built, starts, ends = [], [], []
+    requests, generate = strat.requests, backend.generate
 
     def slow_requests(questions):
+        starts.append(time.perf_counter())
         time.sleep(PAUSE)
         built.append(list(questions))
         return requests(questions)
-    strat.requests = slow_requests
+
+    @functools.wraps(generate)
+    def noted_generate(*args, **kwargs):
+        out = generate(*args, **kwargs)
+        ends.append(time.perf_counter())
+        return out
+    monkeypatch.setattr(strat, "requests", slow_requests)
+    monkeypatch.setattr(backend, "generate", noted_generate)
     lat = request_latency(strat, backend, qs)
-    del strat.requests
+    monkeypatch.undo()
     assert built == [[qs[0]]] + [[q] for q in qs]  # one warm-up, then each question alone
+    spans_ms = [(e - s) * 1000 for s, e in zip(starts[1:], ends[1:], strict=True)]
     p50, p95 = lat["p50_latency_ms"], lat["p95_latency_ms"]
     assert p50["n"] == p95["n"] == 3 and p50["unit"] == "ms, batch 1"
     assert 0 < p50["value"] <= p95["value"] and p95["low"] <= p95["value"] <= p95["high"]
+    assert p50["value"] >= statistics.median(spans_ms), (p50, spans_ms)
+    assert p95["value"] >= float(np.percentile(spans_ms, 95)), (p95, spans_ms)
     ttft = lat["p50_ttft_ms"]["value"]
     assert PAUSE * 1000 <= ttft < p50["value"]  # after the prompt is built; before the last token
     # batch 1 answers the same as the strategy answers each question alone
