@@ -1,7 +1,7 @@
 """Learning curve: LoRA trained on synthetic pairs vs on written pairs, equal sizes, same test.
 
     python bench/synth_curve.py [--synthetic suites/support_bot/synthetic.jsonl] \
-        [--sizes 10,20] [--sources written,synthetic] [--results results/synth_curve]
+        [--sizes 8,15] [--sources written,synthetic] [--results results/synth_curve]
 
 For each size n and each source — the first n rows of the `harness synth` file (append-only,
 so the first n rows never change as it grows), and n written train rows drawn (seed 0) from the

@@ -130,9 +130,9 @@ def synthesize(ls, opts: Options, console=None) -> dict:
     suite, f = ls.suite, ls.suite.data.fields
     model = model_config(suite, opts.model)
     kind, srcs = _sources(ls, opts)
-    settings = {"kind": kind, "filter": FILTER_VERSION, "sources": _sha("".join(s.id + s.text for s in srcs)),
-                "pairs": opts.pairs, "max_new_tokens": opts.max_new_tokens,
-                "dedup_threshold": opts.dedup_threshold, "model": describe(model),
+    settings = {"kind": kind, "filter": FILTER_VERSION,
+                "sources": _sha("".join(s.id + s.text for s in srcs)), "pairs": opts.pairs,
+                "max_new_tokens": opts.max_new_tokens, "dedup_threshold": opts.dedup_threshold, "model": describe(model),
                 "embedding": suite.embedding.name_or_path}
     if kind == "qa":
         settings |= {"chunk_size": opts.chunk_size, "chunk_overlap": opts.chunk_overlap}
@@ -196,5 +196,6 @@ def synthesize(ls, opts: Options, console=None) -> dict:
             if console:
                 t = log.totals()
                 console.print(f"synth: {t['sources']}/{len(srcs[: opts.limit])} sources, "
-                              f"{t['generated']} pairs generated, {t['kept']} kept", highlight=False)
+                              f"{t['generated']} pairs generated, {t['kept']} kept",
+                              highlight=False)
     return log.totals() | {"out": str(log.out), "log": str(log.log)}

@@ -197,7 +197,8 @@ def test_bad_input_is_exit_2_with_file_key_and_line(tmp_path, scripted):
     assert "settings.pairs" in res.output
     notdb = tmp_path / "shop.sqlite"
     notdb.write_text("not a database")
-    res = run(app, ["synth", str(TINY), "--out", str(tmp_path / "q.jsonl"), "--database", str(notdb)])
+    res = run(app, ["synth", str(TINY), "--out", str(tmp_path / "q.jsonl"),
+                    "--database", str(notdb)])
     assert res.exit_code == 2 and str(notdb) in res.output and "--database" in res.output
     assert len(Scripted.calls) == 2  # the --limit 1 run's two calls only: bad input asks nothing
 
