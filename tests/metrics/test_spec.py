@@ -59,3 +59,16 @@ def test_the_report_renders_labels_and_formats_from_the_stored_spec():
                                                "short_unit": "share"}
     text = _table(results, stored)
     assert "stored F1 (share)" in text and "0.2 [0.1, 0.5]" in text and "token F1" not in text
+
+
+def test_decision_md_lists_every_metric_with_its_stored_label_and_direction():
+    from harness.decision_md_tail import metrics_markdown
+    e = {"value": 0.25, "low": 0.125, "high": 0.5, "n": 4, "unit": "fraction"}
+    results = {"a": {"metrics": {"leakage": e, "token_f1": e, "prompts_cut": e}}}
+    stored = specs_for(results)
+    stored["leakage"] = stored["leakage"] | {"label": "leaked, as stored"}
+    rows = [l for l in metrics_markdown({}, results, stored) if l.startswith("| ")]
+    assert rows[0].startswith("| metric | label | unit | better | a |")
+    assert [r.split(" | ")[0] for r in rows[1:]] == ["| token_f1", "| leakage", "| prompts_cut"]
+    assert rows[2].startswith("| leakage | leaked, as stored | fraction | lower | 0.25 [")
+    assert rows[3].startswith("| prompts_cut | prompts cut | fraction | higher |")
