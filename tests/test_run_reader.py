@@ -81,3 +81,23 @@ def test_the_gate_names_a_malformed_run_file(tmp_path):
     (d / "summary.json").unlink()
     with pytest.raises(UserError, match="not a finished run folder"):
         load_run(d)
+
+
+def test_serve_resolves_runs_and_refuses_unfinished_strategies_through_the_reader(tmp_path):
+    from harness.serve import _load_run, resolve_run
+    from harness.suite import load_suite
+    from tests.conftest import TINY
+    ls = load_suite(TINY)
+    d = tmp_path / "tiny" / "r1"
+    (d / "strategies").mkdir(parents=True)
+    (d.parent / "LATEST").write_text("r1\n")
+    assert resolve_run(d.parent) == d and resolve_run(d) == d
+    with pytest.raises(UserError, match="suite.resolved.json missing"):
+        _load_run(d, "prompt")
+    (d / "suite.resolved.json").write_text(json.dumps(
+        ls.suite.model_dump(mode="json") | {"_source": str(ls.path.resolve())}))
+    name = ls.suite.strategies[0].name
+    with pytest.raises(UserError, match=f"strategy '{name}' did not finish"):
+        _load_run(d, name)
+    with pytest.raises(UserError, match="no strategy 'nope'"):
+        _load_run(d, "nope")
