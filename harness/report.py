@@ -4,10 +4,10 @@ Contract: `render(console, suite_name, run_id, results, decision, specs)` prints
 the stored metrics dicts, decision and metric specs (`specs`: the run's metrics_spec.json; None:
 the registry's), never strategy code. Rows are metrics (label, unit and format from the spec, in
 the spec's order), columns strategies; each cell is the value and its 95% interval (clustered
-where the metric's rows are, with the design effect in its own row), plus the accuracy metric on dev and P(recommended).
-Then the Holm-corrected comparisons, per-slice tables of the accuracy metric, and the
-explanation — or, when no strategy beats the trivial floor, the no-signal message instead of a
-recommendation.
+where the metric's rows are, with the design effect in its own row), plus the accuracy metric
+on dev and P(recommended). Then the Holm-corrected comparisons, per-slice tables of the
+accuracy metric, and the explanation — or, when no strategy beats the trivial floor, the
+no-signal message instead of a recommendation.
 """
 from __future__ import annotations
 
