@@ -3,15 +3,21 @@
 Contract: every function takes paths and returns plain Python data; a missing or unreadable
 file gives an empty value (None, {}, []) rather than an exception, so a partial run (a run
 still in progress, or an interrupted one) loads whatever its finished strategies wrote.
-Never imports strategy code or torch; `harness.decide` (stdlib only) is used for a
-provisional decision when `decision.json` is not written yet.
+Files are read through `harness.run_reader` (the typed run reader, a plain module); labels,
+directions and kinds come from the run's stored metric specs (`Run.specs`: metrics_spec.json;
+a run written before it falls back to what each stored entry says: its unit and direction, a
+label made from the name). Never imports strategy code or torch; `harness.decide` (stdlib
+only) is used for a provisional decision when `decision.json` is not written yet.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
+
+from harness.errors import UserError
+from harness.run_reader import Run as RunFolder
+from harness.run_reader import read_json_file, read_jsonl_file
 
 RUN_MARKERS = ("suite.resolved.json", "summary.json", "strategies")
 REQ_DEFAULTS = {"accuracy_metric": "token_f1", "min_accuracy": None, "min_safety": None,
@@ -20,28 +26,19 @@ REQ_DEFAULTS = {"accuracy_metric": "token_f1", "min_accuracy": None, "min_safety
 
 
 def read_json(path: Path):
+    """Parsed JSON of `path`, or None when missing or malformed."""
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return read_json_file(path)
+    except UserError:
         return None
 
 
 def read_jsonl(path: Path) -> list[dict]:
     """Rows of a JSONL file; a torn last line (file being written) is skipped."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError:
+        return [r for r in read_jsonl_file(path, torn_ok=True) if isinstance(r, dict)]
+    except UserError:
         return []
-    rows = []
-    for line in text.splitlines():
-        if line.strip():
-            try:
-                row = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(row, dict):
-                rows.append(row)
-    return rows
 
 
 def is_run_dir(p: Path) -> bool:
@@ -109,6 +106,8 @@ class Run:
     expected: list = field(default_factory=list)     # strategy names the suite declares
     environment: dict | None = None
     split: dict | None = None
+    specs: dict = field(default_factory=dict)        # {metric: spec}: metrics_spec.json, else
+                                                     # what the entries say (older runs)
 
     @property
     def strategies(self) -> list[str]:
@@ -136,41 +135,65 @@ class Run:
         return self.metric(strategy, metric).get("value")
 
     def metric_names(self) -> list[str]:
-        return order_metrics({m for r in self.results.values() for m in (r.get("metrics") or {})})
+        return self.order_metrics({m for r in self.results.values()
+                                   for m in (r.get("metrics") or {})})
+
+    def spec(self, metric: str) -> dict:
+        return self.specs.get(metric) or _entry_spec(metric, {})
+
+    def label(self, metric: str) -> str:
+        return self.spec(metric).get("label") or metric.replace("_", " ")
+
+    def order_metrics(self, names) -> list[str]:
+        """By the specs' `order`, then by name; metrics without a spec last."""
+        return sorted(set(names), key=lambda n: (self.spec(n).get("order", 10_000), n))
+
+    @property
+    def safety_metrics(self) -> list[str]:
+        return [m for m in self.metric_names() if self.spec(m).get("kind") == "safety"]
 
 
 def strategy_type(cfg: dict) -> str:
     return str(cfg.get("type", "?"))
 
 
+def _entry_spec(name: str, entry: dict) -> dict:
+    """The spec of a metric in a run without metrics_spec.json: what its stored entry says."""
+    return {"name": name, "unit": entry.get("unit", ""), "label": name.replace("_", " "),
+            "higher_is_better": entry.get("higher_is_better", True), "kind": "unknown",
+            "order": 10_000}
+
+
+def _specs(stored, results: dict) -> dict:
+    if isinstance(stored, dict) and stored:
+        return stored
+    out = {}
+    for r in results.values():
+        for n, e in (r.get("metrics") or {}).items():
+            out.setdefault(n, _entry_spec(n, e if isinstance(e, dict) else {}))
+    return out
+
+
 def load_run(run_dir: Path) -> Run:
-    run_dir = Path(run_dir)
-    suite = read_json(run_dir / "suite.resolved.json") or {}
-    summary = read_json(run_dir / "summary.json")
+    """The run at `run_dir`, read through harness.run_reader; unreadable files give empty
+    values (a partial run loads whatever its finished strategies wrote)."""
+    r = RunFolder(Path(run_dir))
+    suite = r.maybe("suite") or {}
+    summary = r.maybe("summary")
     expected = [s.get("name") for s in suite.get("strategies") or [] if isinstance(s, dict)]
-    results: dict = {}
     complete = isinstance(summary, dict) and isinstance(summary.get("results"), dict)
-    if complete:
-        results = {k: v for k, v in summary["results"].items() if isinstance(v, dict)}
-    else:
-        sdir = run_dir / "strategies"
-        names = expected + sorted(c.name for c in _children(sdir) if c.name not in expected)
-        for n in names:
-            m = read_json(sdir / n / "metrics.json")
-            if isinstance(m, dict):
-                results[n] = m
-    subset = summary.get("partial") if complete else (read_json(run_dir / "run.json") or {}).get(
-        "partial")
-    run = Run(run_dir=run_dir, suite_name=suite.get("name") or run_dir.parent.name,
-              run_id=run_dir.name, suite=suite, results=results, complete=complete,
-              expected=[e for e in expected if e], environment=read_json(run_dir / "environment.json"),
-              split=read_json(run_dir / "split.json"),
-              subset=subset if isinstance(subset, dict) else None)
-    decision = read_json(run_dir / "decision.json")
+    results = r.results
+    subset = summary.get("partial") if complete else (r.maybe("info") or {}).get("partial")
+    run = Run(run_dir=r.folder, suite_name=suite.get("name") or r.folder.parent.name,
+              run_id=r.run_id, suite=suite, results=results, complete=complete,
+              expected=[e for e in expected if e], environment=r.maybe("environment"),
+              split=r.maybe("split"), subset=subset if isinstance(subset, dict) else None,
+              specs=_specs(r.maybe("metric_specs"), results))
+    decision = r.maybe("decision")
     if isinstance(decision, dict) and isinstance(decision.get("strategies"), dict):
         run.decision = decision
         try:
-            run.decision_md = (run_dir / "decision.md").read_text(encoding="utf-8")
+            run.decision_md = r.path("decision.md").read_text(encoding="utf-8")
         except OSError:
             pass
     elif results:
@@ -189,15 +212,15 @@ def provisional_decision(run: Run) -> dict | None:
 
 
 def predictions(run_dir: Path, strategy: str) -> list[dict]:
-    return read_jsonl(Path(run_dir) / "strategies" / strategy / "predictions.jsonl")
+    return read_jsonl(RunFolder(Path(run_dir)).strategy(strategy).path("predictions.jsonl"))
 
 
 def safety_rows(run_dir: Path, strategy: str) -> list[dict]:
-    return read_jsonl(Path(run_dir) / "strategies" / strategy / "safety.jsonl")
+    return read_jsonl(RunFolder(Path(run_dir)).strategy(strategy).path("safety.jsonl"))
 
 
 def train_record(run_dir: Path, strategy: str) -> dict | None:
-    rec = read_json(Path(run_dir) / "strategies" / strategy / "train.json")
+    rec = RunFolder(Path(run_dir)).strategy(strategy).maybe("train")
     return rec if isinstance(rec, dict) else None
 
 
@@ -210,36 +233,6 @@ def learning_curve(run_dir: Path) -> dict:
     under the key they have, so the caller can label the axis."""
     data = read_json(Path(run_dir) / "learning_curve.json")
     return data if isinstance(data, dict) else {}
-
-
-# ---- metric names, labels and order (mirrors harness.report.ROWS) ----
-LABELS = {
-    "token_f1": "token F1", "key_fact_recall": "key-fact recall",
-    "embedding_similarity": "embedding similarity", "exact_match": "exact match",
-    "execution_accuracy": "execution accuracy (SQL)", "exact_set_match": "exact-set match (SQL)",
-    "valid_sql": "valid SQL rate", "write_attempt": "write statements (SQL)",
-    "safety_pass": "safety probes passed", "refusal_rate": "refused when required",
-    "over_refusal": "over-refusal (benign)", "leakage": "other customers' / tenants' data leaked",
-    "injection_followed": "injection obeyed", "p50_latency_ms": "p50 latency",
-    "p95_latency_ms": "p95 latency", "p50_ttft_ms": "p50 time to first token",
-    "p95_ttft_ms": "p95 time to first token", "compute_ms_per_query": "compute per query",
-    "p95_batch_wall_ms": "p95 batch wall time", "tokens_per_s": "generation speed",
-    "prompt_tokens": "prompt length", "completion_tokens": "answer length",
-    "usd_per_1k_queries": "serving cost", "train_seconds": "training time",
-    "train_usd": "training cost", "train_tokens_per_s": "training speed",
-}
-ORDER = list(LABELS)
-SAFETY_METRICS = ["safety_pass", "refusal_rate", "over_refusal", "leakage", "injection_followed",
-                  "write_attempt"]
-
-
-def order_metrics(names) -> list[str]:
-    names = set(names)
-    return [m for m in ORDER if m in names] + sorted(names - set(ORDER))
-
-
-def label(metric: str) -> str:
-    return LABELS.get(metric, metric.replace("_", " "))
 
 
 def flatten(obj, prefix: str = "") -> dict:

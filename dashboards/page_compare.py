@@ -90,10 +90,10 @@ with ui.section("decisions"):
 
 with ui.section("metric deltas"):
     st.subheader("Metric deltas per strategy (B − A), with both 95% intervals")
-    metrics = load.order_metrics(set(ra.metric_names()) | set(rb.metric_names()))
+    metrics = rb.order_metrics(set(ra.metric_names()) | set(rb.metric_names()))
     pick = st.multiselect("Metrics", metrics, default=[m for m in metrics if m in (
         rb.accuracy_metric, "token_f1", "key_fact_recall", "safety_pass", "p95_latency_ms",
-        "usd_per_1k_queries", "train_usd")] or metrics, format_func=load.label, key="compare_metrics")
+        "usd_per_1k_queries", "train_usd")] or metrics, format_func=rb.label, key="compare_metrics")
     df = deltas(ra, rb, pick)
     if df.empty:
         st.info("No metric in common between the two runs for the chosen metrics.")

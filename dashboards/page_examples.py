@@ -52,8 +52,8 @@ if not chosen:
     st.stop()
 
 examples = merge(run, chosen)
-metrics = load.order_metrics({m for ex in examples.values() for r in ex["by"].values()
-                              for m in (r.get("scores") or {})})
+metrics = run.order_metrics({m for ex in examples.values() for r in ex["by"].values()
+                             for m in (r.get("scores") or {})})
 unit_of = {m: run.metric(chosen[0], m).get("unit", "fraction") for m in metrics}
 keep = []
 for eid, ex in examples.items():

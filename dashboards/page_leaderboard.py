@@ -26,10 +26,10 @@ def wide(run: load.Run, metrics: list[str], unit_of: dict) -> tuple[pd.DataFrame
                "meets requirements": (dec.get(s) or {}).get("meets")}
         for m in metrics:
             e = run.metric(s, m)
-            col = f"{load.label(m)} [{unit_of.get(m, 'no unit')}]"
+            col = f"{run.label(m)} [{unit_of.get(m, 'no unit')}]"
             row[col] = e.get("value")
             fewer = e.get("rows") is not None and e.get("n") != e["rows"]  # than the test split
-            row[f"{load.label(m)} 95% CI"] = fmt.interval(e.get("low"), e.get("high"), e.get(
+            row[f"{run.label(m)} 95% CI"] = fmt.interval(e.get("low"), e.get("high"), e.get(
                 "unit")) + (f" (n={e.get('n')} of {e['rows']})" if fewer else "")
             config[col] = st.column_config.NumberColumn(
                 format=fmt.printf(unit_of.get(m)),
@@ -41,7 +41,7 @@ def wide(run: load.Run, metrics: list[str], unit_of: dict) -> tuple[pd.DataFrame
 
 def tidy(run: load.Run, metrics: list[str]) -> pd.DataFrame:
     return pd.DataFrame([{
-        "strategy": s, "metric": m, "label": load.label(m), "value": e.get("value"),
+        "strategy": s, "metric": m, "label": run.label(m), "value": e.get("value"),
         "low": e.get("low"), "high": e.get("high"), "unit": e.get("unit"), "n": e.get("n"),
         "better": "higher" if e.get("higher_is_better", True) else "lower"}
         for m in metrics for s in run.strategies if (e := run.metric(s, m))])
@@ -65,7 +65,7 @@ with ui.section("leaderboard"):
         config["recommended"] = st.column_config.CheckboxColumn("recommended")
         st.dataframe(df, hide_index=True, column_config=config, key="leaderboard_wide")
     with t2:
-        pick = st.multiselect("Metrics", metrics, default=metrics, format_func=load.label)
+        pick = st.multiselect("Metrics", metrics, default=metrics, format_func=run.label)
         long = tidy(run, pick)
         st.dataframe(long, hide_index=True, key="leaderboard_long", column_config={
             "value": st.column_config.NumberColumn(format="%.4g"),

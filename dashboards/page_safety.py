@@ -32,10 +32,10 @@ with ui.section("pass rates"):
 
 with ui.section("safety metrics"):
     st.subheader("Safety metrics")
-    ms = [m for m in load.SAFETY_METRICS if any(run.metric(s, m) for s in run.strategies)]
+    ms = run.safety_metrics
     st.dataframe(pd.DataFrame([{
-        "metric": m, "meaning": load.label(m),
-        "better": "higher" if run.metric(run.strategies[0], m).get("higher_is_better", True) else "lower",
+        "metric": m, "meaning": run.label(m),
+        "better": "higher" if run.spec(m).get("higher_is_better", True) else "lower",
         **{s: fmt.entry(run.metric(s, m)) for s in run.strategies}} for m in ms]), hide_index=True)
 
 with ui.section("failing probes"):

@@ -29,7 +29,7 @@ run = ui.current_run()
 ui.header("Tradeoffs", run)
 ui.partial_note(run)
 acc = run.accuracy_metric
-candidates = [m for m in run.metric_names() if m not in load.SAFETY_METRICS and
+candidates = [m for m in run.metric_names() if m not in run.safety_metrics and
               unit(run, m, "").startswith("fraction")] or [acc]
 if acc not in candidates:
     candidates.insert(0, acc)
@@ -43,8 +43,8 @@ st.caption("Error bars: 95% bootstrap intervals. Diamonds with a black outline a
 
 with ui.section("accuracy vs cost and latency"):
     left, right = st.columns(2)
-    for col, x_metric, title in ((left, "usd_per_1k_queries", "serving cost"),
-                                 (right, "p95_latency_ms", "p95 latency (batch 1)")):
+    for col, x_metric in ((left, "usd_per_1k_queries"), (right, "p95_latency_ms")):
+        title = run.label(x_metric)  # from the run's stored metric spec
         with col:
             st.subheader(fmt.md(f"{y_metric} vs {title}"))
             pts = points(run, y_metric, x_metric)

@@ -86,7 +86,9 @@ def run(suite: Path = typer.Argument(..., help="suite YAML file"), results: Path
         _fail(e)
     except OSError as e:  # e.g. results folder not writable, disk full: no traceback
         _fail(UserError(e.strerror or str(e), file=e.filename))
-    render(console, ls.suite.name, run_dir.name, res, decision)
+    from harness.run_reader import Run   # the table renders from the specs stored with the run
+    render(console, ls.suite.name, run_dir.name, res, decision,
+           Run(run_dir).maybe("metric_specs"))
     console.print(f"results: {run_dir}")
 
 

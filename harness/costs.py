@@ -11,13 +11,13 @@ prompt strategy.
 """
 from __future__ import annotations
 
+from harness.run_reader import Run
 from harness.stats import paired_bootstrap
-from harness.store import read_jsonl
 
 
 def _rows(store, name) -> list[dict]:
-    path = store.strategy_dir(name) / "predictions.jsonl"
-    return read_jsonl(path) if path.exists() else []
+    rec = Run(store.run_dir).strategy(name)
+    return rec.predictions if rec.has("predictions.jsonl") else []
 
 
 def _tokens(store, name) -> dict:

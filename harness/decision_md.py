@@ -138,7 +138,8 @@ def _slices(decision, results) -> list[str]:
     return out
 
 
-def decision_markdown(suite_name: str, run_id: str, decision: dict, results: dict) -> str:
+def decision_markdown(suite_name: str, run_id: str, decision: dict, results: dict,
+                      specs: dict | None = None) -> str:
     lines = [f"# Decision record: {suite_name} (run {run_id})", "", decision["explanation"], "",
              f"Rule: {decision['ranking_rule']}."]
     cl = decision.get("clusters") or {}
@@ -160,4 +161,4 @@ def decision_markdown(suite_name: str, run_id: str, decision: dict, results: dic
     lines += _stability(decision) + _design_effects(results) + _slices(decision, results)
     from harness.update_report import updates_markdown
     lines += updates_markdown(decision, results)
-    return "\n".join(lines + metrics_markdown(decision, results)) + "\n"
+    return "\n".join(lines + metrics_markdown(decision, results, specs)) + "\n"

@@ -1,8 +1,10 @@
 """The tail of decision.md: break-even costs and every stored metric with its interval and unit.
 
-Contract: `metrics_markdown(decision, results)` returns Markdown lines: total cost per month by
-query volume (when the decision has `break_even_usd_per_month`), every metric of every strategy
-as value [95% CI] with its unit, safety probes by category, then seed variance.
+Contract: `metrics_markdown(decision, results, specs)` returns Markdown lines: total cost per
+month by query volume (when the decision has `break_even_usd_per_month`), every metric of every
+strategy as value [95% CI] with its label and direction (from `specs`, the run's stored metric
+specs, else the registry's) and its stored unit, in the specs' order, safety probes by category,
+then seed variance.
 """
 from __future__ import annotations
 
@@ -33,18 +35,23 @@ def _break_even(decision) -> list[str]:
                     for n, row in be.items()]
 
 
-def metrics_markdown(decision: dict, results: dict) -> list[str]:
-    names = list(dict.fromkeys(k for r in results.values() for k in r["metrics"]))
+def metrics_markdown(decision: dict, results: dict, specs: dict | None = None) -> list[str]:
+    from harness.registry import specs_for   # runs written before metrics_spec.json
+    from harness.metrics.spec import ordered
+    specs = specs_for(results) | (specs or {})
+    names = ordered(dict.fromkeys(k for r in results.values() for k in r["metrics"]), specs)
     lines = _break_even(decision) + [
         "", "All metrics on test, value [95% CI] (n=1 measurements show the point twice; a "
             "score that is the same on every row, e.g. 0 [0, 0], has no spread for the bootstrap "
             "to resample: its interval is not a certainty, 0 of 48 could still be up to ~7%):",
         "",
-        "| metric | unit | " + " | ".join(results) + " |", "|---|---|" + "---|" * len(results)]
+        "| metric | label | unit | better | " + " | ".join(results) + " |",
+        "|---|---|---|---|" + "---|" * len(results)]
     for k in names:
         unit = next(r["metrics"][k].get("unit", "") for r in results.values() if k in r["metrics"])
-        lines.append(f"| {k} | {unit} | " + " | ".join(_cell(r["metrics"].get(k))
-                                                     for r in results.values()) + " |")
+        better = "higher" if specs[k].get("higher_is_better", True) else "lower"
+        lines.append(f"| {k} | {specs[k]['label']} | {unit} | {better} | "
+                     + " | ".join(_cell(r["metrics"].get(k)) for r in results.values()) + " |")
     cats = list(dict.fromkeys(c for r in results.values() for c in r.get("safety_by_category", {})))
     if cats:
         lines += ["", "Safety probes passed by category (fraction, [95% CI]):", "",

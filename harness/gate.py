@@ -9,8 +9,9 @@ Contract:
   margin even at the most favourable end of the interval; a drop inside the noise passes.
   The interval is the stored one: clustered (harness.stats) where the suite clusters its test
   rows, and the verdict's note then says over how many clusters.
-- `load_run(path)` reads a run folder; `promote(run_dir, out)` writes a small baseline JSON
-  (metrics with intervals, config and data hashes, package versions; never weights).
+- `load_run(path)` reads a run folder (through harness.run_reader); `promote(run_dir, out)`
+  writes a small baseline JSON (metrics with intervals, config and data hashes, package
+  versions; never weights).
 - `write_junit` / `markdown` render verdicts for CI (JUnit XML; a job-summary table).
 Raises UserError for unreadable runs/baselines or gates naming metrics the run lacks.
 """
@@ -22,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.errors import UserError
-from harness.store import package_versions, read_json, write_json, write_text
+from harness.run_reader import Run, read_json_file
+from harness.store import package_versions, write_json, write_text
 
 
 @dataclass(frozen=True)
@@ -40,21 +42,19 @@ class Verdict:
 
 
 def load_run(run_dir: Path) -> dict:
-    run_dir = Path(run_dir)
-    try:
-        summary = read_json(run_dir / "summary.json")
-        info = read_json(run_dir / "run.json")
-    except FileNotFoundError:
+    """{suite, run_id, config_hash, data_hash, metrics: {strategy: {metric: entry}}} of a
+    finished, full run (read through harness.run_reader)."""
+    run = Run(Path(run_dir))
+    if not (run.has("summary.json") and run.has("run.json")):
         raise UserError("not a finished run folder (summary.json / run.json missing)",
-                        file=str(run_dir)) from None
-    except ValueError as e:
-        raise UserError(f"corrupt run file: {e}", file=str(run_dir)) from None
+                        file=str(run.folder))
+    summary, info = run.summary, run.info  # malformed: UserError naming the file
     if summary.get("partial"):  # `harness run --strategies/--skip`: never gated nor promoted
         p = summary["partial"]
         raise UserError(f"run {summary['run_id']} is partial (ran only "
                         f"{', '.join(p['strategies'])}; skipped {', '.join(p['skipped'])}): "
                         "gate and promote full runs only",
-                        file=str(run_dir))
+                        file=str(run.folder))
     return {"suite": summary["suite"], "run_id": summary["run_id"], "config_hash": info["config_hash"],
             "data_hash": info["data_hash"],
             "metrics": {s: r["metrics"] for s, r in summary["results"].items()}}
@@ -74,13 +74,13 @@ def promote(run_dir: Path, out_dir: Path) -> Path:
 
 
 def load_baseline(path: Path) -> dict:
+    if not Path(path).is_file():
+        raise UserError("baseline file not found", file=str(path))
     try:
-        b = read_json(path)
+        b = read_json_file(path)
         b["metrics"]  # noqa: B018 - shape check
         return b
-    except FileNotFoundError:
-        raise UserError("baseline file not found", file=str(path)) from None
-    except (ValueError, KeyError, TypeError):
+    except (UserError, KeyError, TypeError):
         raise UserError("not a baseline file (promote one with `harness baseline promote`)",
                         file=str(path)) from None
 

@@ -25,7 +25,8 @@ from typing import Annotated, Union
 
 from pydantic import Field
 
-from harness.metrics.spec import METRICS, Metric, metrics_for, register_metric  # noqa: F401
+from harness.metrics.spec import (  # noqa: F401
+    MEASURED, METRICS, Metric, metrics_for, register_metric, spec_of, specs_for)
 
 
 class _Lazy(MutableMapping):
@@ -95,4 +96,4 @@ def task_union():
     return Annotated[Union[tuple(TASKS[k] for k in TASKS)], Field(discriminator="kind")]
 
 
-from harness.metrics import accuracy, rag, safety, sql, sql_safety  # noqa: E402,F401  (registers)
+from harness.metrics import accuracy, perf, rag, safety, sql, sql_safety  # noqa: E402,F401  (registers)

@@ -1,58 +1,35 @@
 """Terminal report: the results table (rich) and the recommendation paragraph.
 
-Contract: `render(console, suite_name, run_id, results, decision)` prints; it reads only the
-stored metrics dicts and decision, never strategy code. Rows are metrics (with units), columns
-strategies; each cell is the value and its 95% interval (clustered where the metric's rows are,
-with the design effect in its own row), plus the accuracy metric on dev and P(recommended).
-Then the Holm-corrected comparisons, per-slice tables of the accuracy metric, and the
-explanation — or, when no strategy beats the trivial floor, the no-signal message instead of a
-recommendation.
+Contract: `render(console, suite_name, run_id, results, decision, specs)` prints; it reads only
+the stored metrics dicts, decision and metric specs (`specs`: the run's metrics_spec.json; None:
+the registry's), never strategy code. Rows are metrics (label, unit and format from the spec, in
+the spec's order), columns strategies; each cell is the value and its 95% interval (clustered
+where the metric's rows are, with the design effect in its own row), plus the accuracy metric
+on dev and P(recommended). Then the Holm-corrected comparisons, per-slice tables of the
+accuracy metric, and the explanation — or, when no strategy beats the trivial floor, the
+no-signal message instead of a recommendation.
 """
 from __future__ import annotations
 
 from rich.table import Table
 
 from harness.decide import n_note
+from harness.metrics.spec import ordered
 
-ROWS = [  # (metric, label with unit, format)
-    ("token_f1", "token F1 (0-1)", "{:.3f}"),
-    ("key_fact_recall", "key-fact recall (0-1)", "{:.3f}"),
-    ("embedding_similarity", "embedding similarity (0-1)", "{:.3f}"),
-    ("exact_match", "exact match (0-1)", "{:.3f}"),
-    ("execution_accuracy", "execution accuracy, SQL (0-1)", "{:.3f}"),
-    ("exact_set_match", "exact-set match, SQL (0-1)", "{:.3f}"),
-    ("valid_sql", "valid SQL rate (0-1)", "{:.3f}"),
-    ("safety_pass", "safety probes passed (0-1)", "{:.3f}"),
-    ("write_attempt", "write statements in answers, SQL (0-1)", "{:.3f}"),
-    ("refusal_rate", "refused when required (0-1)", "{:.3f}"),
-    ("over_refusal", "over-refusal, benign (0-1)", "{:.3f}"),
-    ("leakage", "other customers' / tenants' data leaked (0-1)", "{:.3f}"),
-    ("injection_followed", "injection obeyed (0-1)", "{:.3f}"),
-    ("pii_leak", "personal data leaked, any probe (0-1)", "{:.3f}"),
-    ("context_precision", "context precision, ragas (0-1)", "{:.3f}"),
-    ("context_recall", "context recall, ragas (0-1)", "{:.3f}"),
-    ("faithfulness", "faithfulness, ragas judge (0-1)", "{:.3f}"),
-    ("answer_relevancy", "answer relevancy, ragas judge (0-1)", "{:.3f}"),
-    ("canary_acc", "canary accuracy, lm-eval (0-1)", "{:.3f}"),
-    ("canary_drop", "canary drop vs base (0-1)", "{:+.3f}"),
-    ("p50_latency_ms", "p50 latency, batch 1 (ms)", "{:,.0f}"),
-    ("p95_latency_ms", "p95 latency, batch 1 (ms)", "{:,.0f}"),
-    ("p50_ttft_ms", "p50 time to first token, batch 1 (ms)", "{:,.0f}"),
-    ("p95_ttft_ms", "p95 time to first token, batch 1 (ms)", "{:,.0f}"),
-    ("compute_ms_per_query", "compute per query, batched (ms)", "{:,.0f}"),
-    ("p95_batch_wall_ms", "p95 batch wall time (ms)", "{:,.0f}"),
-    ("tokens_per_s", "generation (tokens/s)", "{:.1f}"),
-    ("prompt_tokens", "prompt length (tokens)", "{:.0f}"),
-    ("extra_prompt_tokens_vs_prompt", "extra prompt tokens vs prompt (tokens)", "{:+.0f}"),
-    ("unmerged_ms_per_query", "adapter unmerged (ms/query)", "{:,.0f}"),
-    ("merged_ms_per_query", "adapter merged (ms/query)", "{:,.0f}"),
-    ("usd_per_1k_queries", "serving ($ / 1k queries)", "{:.4f}"),
-    ("train_seconds", "training time (s)", "{:.0f}"),
-    ("train_usd", "training cost ($)", "{:.4f}"),
-    ("train_flops_estimate", "training compute (FLOPs, est.)", "{:.2e}"),
-    ("update_seconds", "absorbing one update (s)", "{:.1f}"),
-    ("update_usd", "absorbing one update ($)", "{:.6f}"),
-]
+
+def row_specs(results: dict, specs: dict | None = None) -> list[dict]:
+    """The specs of the table's rows, in display order: every metric the results hold that has
+    a spec, the stored one (`specs`, a run's metrics_spec.json) first, else the registry's (runs
+    written before metrics_spec.json); metrics without any spec are left to decision.md."""
+    from harness.registry import specs_for
+    merged = specs_for(results) | (specs or {})
+    known = {n: s for n, s in merged.items() if s.get("kind") != "unknown"}
+    return [known[n] for n in ordered(known, known)]
+
+
+def row_label(spec: dict) -> str:
+    """"token F1 (0-1)": the label with its short unit."""
+    return f"{spec['label']} ({spec['short_unit']})" if spec.get("short_unit") else spec["label"]
 
 
 def cell(entry: dict | None, fmt: str) -> str:
@@ -85,14 +62,16 @@ def _decision_rows(t, results, decision) -> None:
                   *[f"{st.get(n, 0):.2f}" for n in results])
 
 
-def render(console, suite_name: str, run_id: str, results: dict, decision: dict) -> None:
+def render(console, suite_name: str, run_id: str, results: dict, decision: dict,
+           specs: dict | None = None) -> None:
     t = Table(title=f"{suite_name} — run {run_id}: value [95% CI]", show_lines=False)
     t.add_column("metric", style="bold")
     for name in results:
         t.add_column(name + (" ✓" if name == decision.get("chosen") else ""), justify="right")
-    for key, label, fmt in ROWS:
-        if any(key in r["metrics"] for r in results.values()):
-            t.add_row(label, *[cell(r["metrics"].get(key), fmt) for r in results.values()])
+    for spec in row_specs(results, specs):
+        if any(spec["name"] in r["metrics"] for r in results.values()):
+            t.add_row(row_label(spec), *[cell(r["metrics"].get(spec["name"]), spec["format"])
+                                         for r in results.values()])
     _decision_rows(t, results, decision)
     console.print(t)
     cats = sorted({c for r in results.values() for c in r.get("safety_by_category", {})})

@@ -20,7 +20,9 @@ decision). With a `sweep:` block, harness.sweep first tunes the strategies on de
   its metrics.json); the recommendation is chosen on those and reported on test
   (harness.analysis).
 - Writes suite.resolved.json, environment.json, split.json, per-strategy files (see
-  harness.store), summary.json, decision.json and decision.md.
+  harness.store), metrics_spec.json (the specs of the metrics the results hold, which the
+  report, decision.md and the dashboard render from), summary.json, decision.json and
+  decision.md.
 - With `updates:` in the suite, each strategy also measures every knowledge update
   (harness.update_run; `updates` in its metrics.json, `update_usd` among its metrics).
 - `only` (names, from `--strategies` / `--skip`) runs a subset: the run gets its own run id,
@@ -38,8 +40,8 @@ from harness.cache import strategy_key
 from harness.data import load_dataset
 from harness.decision_md import decision_markdown
 from harness.progress import bar
-from harness.store import (RunStore, config_hash, environment, run_id_for, write_json,
-                           write_jsonl, write_text)
+from harness.store import (METRIC_SPECS, RunStore, config_hash, environment, run_id_for,
+                           write_json, write_jsonl, write_text)
 from harness.strategy import Context, Query
 
 
@@ -230,6 +232,9 @@ def run(ls, results_root: Path, console, storage: str | None = None,
         decision["explanation"] = (f"Partial run (only {', '.join(partial['strategies'])}; "
                                    f"skipped {', '.join(partial['skipped'])}): not a full "
                                    "comparison. " + decision["explanation"])
+    from harness.registry import specs_for
+    specs = specs_for(results)
+    write_json(store.run_dir / METRIC_SPECS, specs)  # what the report and dashboard render from
     write_json(store.run_dir / "summary.json", {"suite": suite.name, "run_id": store.run_id,
                                                "results": results}
                | ({"partial": partial} if partial else {}))
@@ -240,7 +245,7 @@ def run(ls, results_root: Path, console, storage: str | None = None,
     if warnings:
         decision["warnings"] = warnings
     write_json(store.run_dir / "decision.json", decision)
-    md = decision_markdown(suite.name, store.run_id, decision, results)
+    md = decision_markdown(suite.name, store.run_id, decision, results, specs)
     if warnings:  # right under the title
         title, rest = md.split("\n", 1)
         md = title + "\n\n" + "\n".join(f"> warning: {w}" for w in warnings) + "\n" + rest

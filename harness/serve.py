@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict
 
 from harness.backends.base import Request
 from harness.errors import UserError
+from harness.run_reader import Run
 
 
 @dataclass
@@ -65,25 +66,24 @@ class Served:
 
 def _load_run(run_dir: Path, name: str):
     from harness.data import load_dataset
-    from harness.store import read_json
     from harness.suite import LoadedSuite, Suite
-    resolved_path = run_dir / "suite.resolved.json"
+    run = Run(Path(run_dir))
+    resolved_path = run.path("suite.resolved.json")
     if not resolved_path.is_file():
         raise UserError("not a run folder (suite.resolved.json missing)", file=str(run_dir))
-    resolved = read_json(resolved_path)
+    resolved = run.suite
     suite = Suite.model_validate({k: v for k, v in resolved.items() if not k.startswith("_")})
     names = [s.name for s in suite.strategies]
     if name not in names:
         raise UserError(f"no strategy '{name}' in this run (strategies: {names})",
                         file=str(resolved_path), key="strategies")
-    if not (run_dir / "strategies" / name / "metrics.json").is_file():
+    if not run.strategy(name).complete:
         raise UserError(f"strategy '{name}' did not finish in this run; `harness run` it first",
-                        file=str(run_dir / "strategies" / name))
+                        file=str(run.strategy(name).folder))
     data = load_dataset(LoadedSuite(suite=suite, path=Path(resolved["_source"])))
-    run_info = run_dir / "run.json"
-    if run_info.is_file() and read_json(run_info).get("data_hash") != data.content_hash:
+    if run.has("run.json") and run.info.get("data_hash") != data.content_hash:
         raise UserError("the suite's data changed since this run; re-run it before serving",
-                        file=str(run_info), key="data_hash")
+                        file=str(run.path("run.json")), key="data_hash")
     return suite, data
 
 
@@ -251,9 +251,7 @@ def _sse(served: Served, req: Request, stop, include_usage: bool, cid: str, crea
 
 def resolve_run(ref: Path) -> Path:
     """A run folder, or a suite folder (`results/<suite>`) meaning its latest run."""
-    if (ref / "LATEST").is_file():
-        return ref / (ref / "LATEST").read_text().strip()
-    return ref
+    return Run.resolve(Path(ref)).folder
 
 
 def serve(run_dir: Path, name: str, host: str, port: int, raw: bool, api_key: str | None,

@@ -11,6 +11,9 @@ Layout (all JSON / JSONL / safetensors, written atomically: temp file + rename):
                         last and marks completion; progress.json (harness.journal); while
                         unfinished also predictions.partial.jsonl (harness.resume),
                         <trained_folder>-checkpoints/
+  metrics_spec.json     {metric: spec} (harness.metrics.spec: unit, direction, label, format)
+                        of every metric the results hold; runs before it have none (readers
+                        fall back to the registry's specs)
   summary.json, decision.json, decision.md
 `run_id` is a hash of the resolved suite, the data's content hash and the package versions, so
 re-running an unchanged suite finds its finished strategies and reuses them.
@@ -29,6 +32,7 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
+METRIC_SPECS = "metrics_spec.json"
 PACKAGES = ("harness", "torch", "transformers", "peft", "llama-index-core", "sentence-transformers",
             "scipy", "numpy", "pydantic")
 

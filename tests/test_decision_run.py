@@ -199,6 +199,10 @@ def test_metric_on_a_subset_of_rows_says_n_of_rows_in_every_table(tmp_path, orac
     assert "key_fact_recall on dev, n=6" in text
     assert "design effect of key_fact_recall CI" in text
     assert "(n=21 of 24)" in (run_dir / "decision.md").read_text()
+    specs = json.loads((run_dir / "metrics_spec.json").read_text())  # stored with the results
+    assert specs["key_fact_recall"]["label"] == "key-fact recall"
+    assert set(specs) >= set(results["oracle"]["metrics"])
+    assert "key-fact recall (0-1)" in text   # the table's label, from the stored spec
 
 
 def test_cluster_none_treats_rows_as_independent_and_says_so(tmp_path, oracle):

@@ -1,6 +1,7 @@
 """The import layers, read from the source with `ast` (nothing is imported to check them):
 
-- the dashboard and the gate import, of the harness, only the store and plain helpers (PLAIN:
+- the dashboard and the gate import, of the harness, only the store, its typed reader
+  (harness.run_reader) and plain helpers (PLAIN:
   modules that import nothing heavy — no torch, numpy, scipy, pandas, model or strategy code —
   when they are imported, checked below in a fresh interpreter), so they run on a machine that
   has only the results folder;
@@ -19,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("harness", "strategies", "dashboards")
 READERS = ("dashboards", "harness.gate")       # what reads the results store only
-PLAIN = {"harness.store", "harness.errors", "harness.decide"}
+PLAIN = {"harness.store", "harness.errors", "harness.decide", "harness.run_reader"}
 HEAVY = ("torch", "transformers", "peft", "llama_index", "numpy", "scipy", "pandas", "optuna",
          "lm_eval", "ragas", "sentence_transformers", "strategies", "harness.registry",
          "harness.runner", "harness.cli")

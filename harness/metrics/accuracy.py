@@ -60,18 +60,20 @@ def _contained(output: str, gold: str) -> bool:
     return bool(g) and f" {g} " in f" {words(output)} "
 
 
-@register_metric("exact_match", description="normalised prediction equals a normalised reference")
+@register_metric("exact_match", label="exact match", order=30,
+                 description="normalised prediction equals a normalised reference")
 def exact_match(outputs, examples, embedding_name=None):
     return [max(float(normalize(o) == normalize(g)) for g in golds(e))
             for o, e in zip(outputs, examples)]
 
 
-@register_metric("token_f1", description="SQuAD token-overlap F1 with the best-matching reference")
+@register_metric("token_f1", label="token F1", order=0,
+                 description="SQuAD token-overlap F1 with the best-matching reference")
 def token_f1(outputs, examples, embedding_name=None):
     return [max(_f1(o, g) for g in golds(e)) for o, e in zip(outputs, examples)]
 
 
-@register_metric("embedding_similarity",
+@register_metric("embedding_similarity", label="embedding similarity", order=20,
                  description="cosine of MiniLM embeddings with the closest reference, "
                              "clipped to [0, 1]")
 def embedding_similarity(outputs, examples, embedding_name="embedded:all-minilm-l6-v2"):
@@ -85,7 +87,7 @@ def embedding_similarity(outputs, examples, embedding_name="embedded:all-minilm-
     return out
 
 
-@register_metric("answer_contained",
+@register_metric("answer_contained", label="answer contained", order=35,
                  description="a normalised reference appears in the normalised answer")
 def answer_contained(outputs, examples, embedding_name=None):
     return [float(any(_contained(o, g) for g in golds(e))) for o, e in zip(outputs, examples)]
@@ -98,7 +100,7 @@ def key_facts_of(example) -> list[str]:
     return list(example.key_facts) or list(example.answers) or _NUMBER.findall(example.answer)
 
 
-@register_metric("key_fact_recall",
+@register_metric("key_fact_recall", label="key-fact recall", order=10,
                  description="share of the reference's key facts found in the answer")
 def key_fact_recall(outputs, examples, embedding_name=None):
     scores = []

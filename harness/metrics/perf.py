@@ -17,20 +17,46 @@ from __future__ import annotations
 
 import numpy as np
 
+from harness.metrics.spec import MEASURED, declare_metric
 from harness.stats import ci, p95
 
-# Stored per strategy next to the registered metrics; True where higher is better.
-PERF_METRICS = {"compute_ms_per_query": False, "p95_batch_wall_ms": False,
-                # measured one request at a time (harness.request_latency):
-                "p50_latency_ms": False, "p95_latency_ms": False, "usd_per_1k_queries": False,
-                "prompt_tokens": False, "completion_tokens": False, "tokens_per_s": True,
-                "train_seconds": False, "train_usd": False, "train_tokens_per_s": True,
-                "p50_ttft_ms": False, "p95_ttft_ms": False,
-                "train_flops_estimate": False,
-                # computed outside perf_metrics (harness.adapter_checks, harness.costs):
-                "canary_acc": True, "canary_base_acc": True, "canary_drop": False,
-                "unmerged_ms_per_query": False, "merged_ms_per_query": False,
-                "extra_prompt_tokens_vs_prompt": False}
+# The specs of the measured metrics stored per strategy next to the registered ones (this file
+# computes the first block; harness.canary, harness.adapter_latency, harness.costs and
+# harness.update_run the rest): (name, higher is better, unit, label, short unit, format).
+_MEASURED = [
+    ("canary_acc", True, "fraction", "canary accuracy, lm-eval", "0-1", "{:.3f}"),
+    ("canary_base_acc", True, "fraction", "canary accuracy of the base model, lm-eval", "0-1",
+     "{:.3f}"),
+    ("canary_drop", False, "fraction", "canary drop vs base", "0-1", "{:+.3f}"),
+    ("p50_latency_ms", False, "ms", "p50 latency", "ms, batch 1", "{:,.0f}"),
+    ("p95_latency_ms", False, "ms", "p95 latency", "ms, batch 1", "{:,.0f}"),
+    ("p50_ttft_ms", False, "ms", "p50 time to first token", "ms, batch 1", "{:,.0f}"),
+    ("p95_ttft_ms", False, "ms", "p95 time to first token", "ms, batch 1", "{:,.0f}"),
+    ("compute_ms_per_query", False, "ms", "compute per query", "ms, batched", "{:,.0f}"),
+    ("p95_batch_wall_ms", False, "ms", "p95 batch wall time", "ms", "{:,.0f}"),
+    ("tokens_per_s", True, "tokens / s", "generation speed", "tokens/s", "{:.1f}"),
+    ("prompt_tokens", False, "tokens / query", "prompt length", "tokens", "{:.0f}"),
+    ("completion_tokens", False, "tokens / query", "answer length", "tokens", "{:.0f}"),
+    ("extra_prompt_tokens_vs_prompt", False, "tokens / query", "extra prompt tokens vs prompt",
+     "tokens", "{:+.0f}"),
+    ("unmerged_ms_per_query", False, "ms", "adapter unmerged", "ms/query", "{:,.0f}"),
+    ("merged_ms_per_query", False, "ms", "adapter merged", "ms/query", "{:,.0f}"),
+    ("usd_per_1k_queries", False, "USD / 1,000 queries", "serving cost", "$ / 1k queries",
+     "{:.4f}"),
+    ("train_seconds", False, "s", "training time", "s", "{:.0f}"),
+    ("train_usd", False, "USD", "training cost", "$", "{:.4f}"),
+    ("train_tokens_per_s", True, "tokens / s", "training speed", "tokens/s", "{:.1f}"),
+    ("train_flops_estimate", False, "FLOPs", "training compute", "FLOPs, est.", "{:.2e}"),
+    ("update_seconds", False, "s", "absorbing one update", "s", "{:.1f}"),
+    ("update_usd", False, "USD", "absorbing one update", "$", "{:.6f}"),
+]
+for _i, (_n, _hib, _unit, _label, _short, _fmt) in enumerate(_MEASURED):
+    declare_metric(_n, higher_is_better=_hib, unit=_unit, label=_label, short_unit=_short,
+                   format=_fmt, order=180 + 10 * _i)
+# True where higher is better, by name (what scoring stores with each measured entry; gates
+# may name these). update_* are the strategy's, not a query's: not gateable, as before.
+PERF_METRICS = {n: MEASURED[n].higher_is_better for n, *_ in _MEASURED
+                if not n.startswith("update_")}
 
 
 def _entry(est, unit: str) -> dict:

@@ -66,7 +66,8 @@ def _nonllm(metric_cls, items) -> list[float | None]:
     return out
 
 
-@register_metric("context_precision", kind="rag",
+@register_metric("context_precision", label="context precision, ragas", order=140,
+                 kind="rag",
                  description="ragas NonLLMContextPrecisionWithReference: rank-weighted share of "
                              "retrieved chunks that match a reference chunk")
 def context_precision(items, judge=None):
@@ -74,7 +75,8 @@ def context_precision(items, judge=None):
     return _nonllm(NonLLMContextPrecisionWithReference, items)
 
 
-@register_metric("context_recall", kind="rag",
+@register_metric("context_recall", label="context recall, ragas", order=150,
+                 kind="rag",
                  description="ragas NonLLMContextRecall: share of reference chunks retrieved")
 def context_recall(items, judge=None):
     from ragas.metrics._context_recall import NonLLMContextRecall
@@ -96,7 +98,8 @@ def _judged(metric, items, judge, needs_context: bool):
     return scores
 
 
-@register_metric("faithfulness", kind="judge",
+@register_metric("faithfulness", label="faithfulness, ragas judge", order=160,
+                 kind="judge",
                  description="ragas Faithfulness (judge model): share of the answer's claims "
                              "supported by the retrieved context")
 def faithfulness(items, judge):
@@ -104,7 +107,8 @@ def faithfulness(items, judge):
     return _judged(Faithfulness(llm=judge.ragas_llm()), items, judge, needs_context=True)
 
 
-@register_metric("answer_relevancy", kind="judge",
+@register_metric("answer_relevancy", label="answer relevancy, ragas judge", order=170,
+                 kind="judge",
                  description="ragas AnswerRelevancy (judge model + MiniLM embeddings): similarity "
                              "of questions regenerated from the answer to the asked question")
 def answer_relevancy(items, judge):

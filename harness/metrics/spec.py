@@ -1,17 +1,26 @@
-"""What a metric is: `Metric` (name, function, direction, kind, unit, task kind), the `METRICS`
-table, `metrics_for(kind)` and the `@register_metric` decorator the metric modules use.
+"""What a metric is: `Metric` (name, function, direction, kind, unit, label, format, task kind),
+the `METRICS` table, `metrics_for(kind)`, the `@register_metric` decorator the metric modules
+use, and `declare_metric` for measured metrics (latency, cost, training, canary) that other code
+computes.
 
 Contract: a leaf module (stdlib only), so metric modules register themselves without importing
 harness.registry, which re-exports these names and imports the metric modules: no import
 circle between the registry and the metrics. `@register_metric(name, ...)` registers a per-item
 function as a `Metric` for one task kind; `metrics_for(kind)` is what applies to a suite of that
-kind; `METRICS[name]` the spec of a name (a name such as `safety_pass` may be registered once per
-task kind, with one spec).
+kind; `METRICS[name]` the spec of a per-item name (a name such as `safety_pass` may be
+registered once per task kind, with one spec). `declare_metric` adds a spec with no function to
+`MEASURED` (never scored per item, never in `metrics_for`). `spec_of(name)` is the spec dict of
+any name (`Metric.spec()`: name, unit, short_unit, higher_is_better, label, format, kind,
+description, order), or a generic one for an unknown name; the runner stores the specs of the
+metrics a run used in `metrics_spec.json` (`harness.run_reader.Run.metric_specs` reads them).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable
+
+SPEC_FIELDS = ("name", "unit", "short_unit", "higher_is_better", "label", "format", "kind",
+               "description", "order")
 
 
 @dataclass(frozen=True)
@@ -20,11 +29,14 @@ class Metric:
     "qa" (Examples, test split) and "safety" (Probes): `fn(outputs, items, embedding_name)`;
     "rag" (`harness.metrics.rag.RagItem`s of retrieval strategies): `fn(items)`;
     "judge" (RagItems + a `harness.judge.Judge`): `fn(items, judge)`, None = missing (the
-    judge's output was unparseable after retries), counted and reported as such. `task`: the
-    task kind it applies to. `score` passes the extras it declares (`needs_*`).
+    judge's output was unparseable after retries), counted and reported as such;
+    "measured" (`declare_metric`): no function, computed elsewhere. `task`: the task kind it
+    applies to. `score` passes the extras it declares (`needs_*`). Display: `label` (words, no
+    unit), `short_unit` (what the terminal table puts in parentheses), `format` (a
+    `str.format` pattern for the value), `order` (tables sort by it, then by name).
     """
     name: str
-    fn: Callable
+    fn: Callable | None
     higher_is_better: bool
     kind: str
     unit: str = "fraction"
@@ -32,14 +44,24 @@ class Metric:
     needs_guard: bool = False  # takes `guard=` (harness.metrics.pii.PiiGuard of the suite's data)
     task: str = "qa"
     needs_task: bool = False   # takes `task=` (the suite's task runtime, `Dataset.task`)
+    label: str = ""
+    short_unit: str = "0-1"
+    format: str = "{:.3f}"
+    order: int = 1000
 
     def score(self, outputs, items, embedding_name, guard=None, task=None) -> list:
         extra = {"guard": guard} if self.needs_guard else {}
         return self.fn(outputs, items, embedding_name, **extra, **(
             {"task": task} if self.needs_task else {}))
 
+    def spec(self) -> dict:
+        """The JSON-able spec (SPEC_FIELDS), as stored in a run's metrics_spec.json."""
+        return {f: getattr(self, f) for f in SPEC_FIELDS} | {
+            "label": self.label or self.name.replace("_", " ")}
+
 
 METRICS: dict[str, Metric] = {}   # by name: the spec (unit, direction, kind) of every name
+MEASURED: dict[str, Metric] = {}  # specs of measured metrics (declare_metric), by name
 _BY_TASK: dict[str, dict[str, Metric]] = {}
 
 
@@ -47,15 +69,54 @@ def metrics_for(task: str) -> dict[str, Metric]:
     return _BY_TASK.get(task, {})   # the metrics that apply to a task kind, by name
 
 
+def _same(old: Metric, new: Metric) -> None:
+    if (old.higher_is_better, old.kind, old.unit, old.label, old.format) != (
+            new.higher_is_better, new.kind, new.unit, new.label, new.format):
+        raise ValueError(f"metric {new.name!r} is registered twice with different specs")
+
+
 def register_metric(name: str, *, higher_is_better: bool = True, kind: str = "qa",
                     unit: str = "fraction", description: str = "", needs_guard: bool = False,
-                    task: str = "qa", needs_task: bool = False):
+                    task: str = "qa", needs_task: bool = False, label: str = "",
+                    short_unit: str = "0-1", format: str = "{:.3f}", order: int = 1000):
     def wrap(fn):
         m = Metric(name, fn, higher_is_better, kind, unit, description, needs_guard, task,
-                   needs_task)
-        old = METRICS.setdefault(name, m)
-        if (old.higher_is_better, old.kind, old.unit) != (higher_is_better, kind, unit):
-            raise ValueError(f"metric {name!r} is registered twice with different specs")
+                   needs_task, label, short_unit, format, order)
+        _same(METRICS.setdefault(name, m), m)
         _BY_TASK.setdefault(task, {})[name] = m
         return fn
     return wrap
+
+
+def declare_metric(name: str, *, higher_is_better: bool, unit: str, label: str,
+                   short_unit: str, format: str, order: int = 1000,
+                   description: str = "") -> Metric:
+    """The spec of a metric computed outside a per-item function (perf, training, canary)."""
+    m = Metric(name, None, higher_is_better, "measured", unit, description, label=label,
+               short_unit=short_unit, format=format, order=order)
+    _same(MEASURED.setdefault(name, m), m)
+    return m
+
+
+def spec_of(name: str) -> dict:
+    """The spec dict of a registered or declared name; for an unknown one a generic spec
+    (label from the name, "{:.4g}", higher is better, order after every known metric)."""
+    m = METRICS.get(name) or MEASURED.get(name)
+    if m is not None:
+        return m.spec()
+    return {"name": name, "unit": "", "short_unit": "", "higher_is_better": True,
+            "label": name.replace("_", " "), "format": "{:.4g}", "kind": "unknown",
+            "description": "", "order": 10_000}
+
+
+def ordered(names, specs: dict[str, dict]) -> list[str]:
+    """`names` in display order: by each spec's `order`, then by name (unknown names last)."""
+    return sorted(names, key=lambda n: ((specs.get(n) or {}).get("order", 10_000), n))
+
+
+def specs_for(results: dict) -> dict[str, dict]:
+    """{name: spec} for every metric name in a run's results ({strategy: {"metrics": ...,
+    "dev": {"metrics": ...}}}), in display order: what the runner stores in metrics_spec.json."""
+    names = {n for r in results.values() for part in (r, r.get("dev") or {})
+             for n in (part.get("metrics") or {})}
+    return {n: spec_of(n) for n in ordered(names, {n: spec_of(n) for n in names})}

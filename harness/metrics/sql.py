@@ -30,7 +30,8 @@ def _ordered(gold_sql: str) -> bool:
         return bool(re.search(r"\border\s+by\b", gold_sql, re.I))
 
 
-@register_metric("execution_accuracy", task="sql", needs_task=True,
+@register_metric("execution_accuracy", label="execution accuracy, SQL", order=40,
+                 task="sql", needs_task=True,
                  description="predicted SQL returns the gold query's result (read-only run; row "
                              "order ignored unless the question asks for an order)")
 def execution_accuracy(outputs, examples, embedding_name=None, task=None):
@@ -47,7 +48,8 @@ def execution_accuracy(outputs, examples, embedding_name=None, task=None):
     return out
 
 
-@register_metric("valid_sql", task="sql", needs_task=True,
+@register_metric("valid_sql", label="valid SQL rate", order=60,
+                 task="sql", needs_task=True,
                  description="the answer's first statement is a read that runs without error")
 def valid_sql(outputs, examples, embedding_name=None, task=None):
     out = []
@@ -104,7 +106,8 @@ def clauses(sql: str) -> dict | None:
             "distinct": bool(tree.args.get("distinct"))}
 
 
-@register_metric("exact_set_match", task="sql",
+@register_metric("exact_set_match", label="exact-set match, SQL", order=50,
+                 task="sql",
                  description="predicted SQL has the gold's clauses (Spider-style sets, aliases "
                              "resolved, values compared)")
 def exact_set_match(outputs, examples, embedding_name=None):
