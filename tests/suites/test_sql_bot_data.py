@@ -14,12 +14,16 @@ HERE = Path(__file__).resolve().parents[2] / "suites" / "sql_bot"
 
 @pytest.fixture(scope="module")
 def build():
+    # Both suites have a build_data.py: a plain `import build_data` would return whichever
+    # suite's module was imported first in this process, so drop that cached entry first.
     sys.path.insert(0, str(HERE))
+    sys.modules.pop("build_data", None)
     try:
         import build_data
         yield build_data
     finally:
         sys.path.remove(str(HERE))
+        sys.modules.pop("build_data", None)
 
 
 @pytest.fixture(scope="module")
