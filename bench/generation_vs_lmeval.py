@@ -27,8 +27,8 @@ def main():
 
     from harness.backends.base import Request
     from harness.backends.hf import HFBackend
-    from harness.data import load_dataset
-    from harness.prompting import build_messages
+    from harness.data.dataset import load_dataset
+    from harness.data.prompting import build_messages
     from harness.suite import load_suite
     from lm_eval.api.instance import Instance
     from lm_eval.models.huggingface import HFLM

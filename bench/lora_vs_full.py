@@ -60,7 +60,7 @@ def _fmt(m: dict | None, digits: int = 3) -> str:
 
 
 def report(results: Path, rss: dict[str, float]) -> None:
-    from harness.stats import paired_bootstrap
+    from harness.evaluation.stats import paired_bootstrap
     suite_dir = results / "support_bot-lora_vs_full"
     dirs = {}
     for s in STRATEGIES:
@@ -93,9 +93,9 @@ def report(results: Path, rss: dict[str, float]) -> None:
 def train_only(steps: int) -> None:
     import resource
     from harness.backends import build
-    from harness.data import load_dataset
+    from harness.data.dataset import load_dataset
     from harness.registry import STRATEGIES
-    from harness.strategy import Context
+    from harness.run.strategy import Context
     from harness.suite import load_suite
     ls = load_suite(_machine.ROOT / "suites/support_bot.yaml", "lora_vs_full")
     data, backend = load_dataset(ls), build(ls.suite.model)

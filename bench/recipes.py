@@ -42,13 +42,13 @@ def main() -> None:
     args = ap.parse_args()
 
     from harness.backends import build
-    from harness.data import load_dataset
+    from harness.data.dataset import load_dataset
     from harness.metrics.accuracy import key_fact_recall
     from harness.metrics.safety import refused
     from harness.registry import STRATEGIES
-    from harness.strategy import Context
+    from harness.run.strategy import Context
     from harness.suite import load_suite
-    from harness.sweep_space import apply
+    from harness.config.sweep_space import apply
 
     ls = load_suite(args.suite, args.profile)
     suite = ls.suite

@@ -8,7 +8,7 @@ prompt (num_shots x template x system prompt) and rag (chunk_size x similarity_t
 1. The grid evaluates every configuration once with the real embedded model on the first `--dev`
    dev examples (objective: the suite's accuracy metric, key-fact recall, a fraction).
 2. Optuna's TPE sampler (what `harness run` uses) then searches the same space through
-   harness.sweep_space.suggest, once per seed. Greedy decoding makes the objective deterministic
+   harness.config.sweep_space.suggest, once per seed. Greedy decoding makes the objective deterministic
    (checked below by re-evaluating one configuration), so a TPE trial reads the grid's measured
    value of the configuration it picked instead of generating again.
 Prints the number of trials each needs to come within 0.01 (1 point) of the grid's best, and the
@@ -44,11 +44,11 @@ def main() -> None:
 
     import optuna
     from harness.backends.hf import HFBackend
-    from harness.data import load_dataset
+    from harness.data.dataset import load_dataset
     from harness.registry import METRICS, STRATEGIES
-    from harness.strategy import Context, Query
+    from harness.run.strategy import Context, Query
     from harness.suite import load_suite
-    from harness.sweep_space import Dist, apply, suggest
+    from harness.config.sweep_space import Dist, apply, suggest
     optuna.logging.set_verbosity(optuna.logging.WARNING)
 
     ls = load_suite(ROOT / "suites" / "support_bot.yaml")

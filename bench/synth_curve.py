@@ -8,7 +8,7 @@ so the first n rows never change as it grows), and n written train rows drawn (s
 QA rows (those with key facts; no refusal demonstrations) about the same source documents the
 synthetic n rows cover, so both arms teach the same documents — become the train split of a
 copy of suites/support_bot.yaml that keeps only its `lora` strategy and recipe (rows used: all
-n, `train_size: null`), no canary, no batch-1 latency pass. `harness.runner.run` trains and
+n, `train_size: null`), no canary, no batch-1 latency pass. `harness.run.runner.run` trains and
 scores it on the dev and test rows about those documents (the same rows for both arms of an n;
 a test about documents neither arm was taught would measure nothing but the base model), with
 no safety probes (neither train set holds refusal demonstrations). Prints, per
@@ -72,8 +72,8 @@ def main() -> None:
     args = ap.parse_args()
 
     from rich.console import Console
-    from harness.runner import run
-    from harness.stats import paired_bootstrap
+    from harness.run.runner import run
+    from harness.evaluation.stats import paired_bootstrap
     from harness.suite import load_suite
 
     base = yaml.safe_load((ROOT / "suites/support_bot.yaml").read_text())

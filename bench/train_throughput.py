@@ -1,4 +1,4 @@
-"""LoRA training throughput: harness.training vs a transformers `Trainer` padding to max_length.
+"""LoRA training throughput: harness.training.training vs a transformers `Trainer` padding to max_length.
 
     python bench/train_throughput.py [--steps 4] [--batch-size 8] [--max-length 512]
 
@@ -33,10 +33,10 @@ def main():
 
     import torch
     from harness.backends.hf import HFBackend
-    from harness.data import load_dataset
-    from harness.prompting import build_messages
+    from harness.data.dataset import load_dataset
+    from harness.data.prompting import build_messages
     from harness.suite import load_suite
-    from harness.training import encode_pair, train_lora
+    from harness.training.training import encode_pair, train_lora
 
     print_machine("LoRA training throughput")
     ls = load_suite(Path(args.suite))
@@ -64,7 +64,7 @@ def main():
                    Path(tmp) / "w", suite.seed)
         ours = train_lora(backend, pairs, strat.lora, knobs, Path(tmp) / "a", suite.seed)
         # ablation: the same loop without the shared-prefix reuse (every token computed)
-        with mock.patch("harness.training.shared_prefix", return_value=0):
+        with mock.patch("harness.training.training.shared_prefix", return_value=0):
             plain = train_lora(backend, pairs, strat.lora, knobs, Path(tmp) / "b", suite.seed)
     ours_tps = ours.tokens / ours.seconds
     plain_tps = plain.tokens / plain.seconds
@@ -72,7 +72,7 @@ def main():
     ceiling = flops / (4 * n_params)
     print(f"ceiling re-measured after training: {flops / 1e9:.1f} GFLOP/s -> {ceiling:.0f} tokens/s "
           f"(the higher of the two measurements is used)")
-    print(f"harness.training: {ours.tokens} tokens in {ours.seconds:.1f} s = {ours_tps:.1f} tokens/s "
+    print(f"harness.training.training: {ours.tokens} tokens in {ours.seconds:.1f} s = {ours_tps:.1f} tokens/s "
           f"(loss {ours.losses[0]:.3f} -> {ours.losses[-1]:.3f}); {ours.computed_tokens} tokens "
           f"computed (the shared prefix once per pass)")
     print(f"  same loop without shared-prefix reuse: {plain.tokens} tokens in {plain.seconds:.1f} s "

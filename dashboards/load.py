@@ -3,10 +3,10 @@
 Contract: every function takes paths and returns plain Python data; a missing or unreadable
 file gives an empty value (None, {}, []) rather than an exception, so a partial run (a run
 still in progress, or an interrupted one) loads whatever its finished strategies wrote.
-Files are read through `harness.run_reader` (the typed run reader, a plain module); labels,
+Files are read through `harness.run.run_reader` (the typed run reader, a plain module); labels,
 directions and kinds come from the run's stored metric specs (`Run.specs`: metrics_spec.json;
 a run written before it falls back to what each stored entry says: its unit and direction, a
-label made from the name). Never imports strategy code or torch; `harness.decide` (stdlib
+label made from the name). Never imports strategy code or torch; `harness.evaluation.decide` (stdlib
 only) is used for a provisional decision when `decision.json` is not written yet.
 """
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from harness.errors import UserError
-from harness.run_reader import Run as RunFolder
-from harness.run_reader import read_json_file, read_jsonl_file
+from harness.run.run_reader import Run as RunFolder
+from harness.run.run_reader import read_json_file, read_jsonl_file
 
 RUN_MARKERS = ("suite.resolved.json", "summary.json", "strategies")
 REQ_DEFAULTS = {"accuracy_metric": "token_f1", "min_accuracy": None, "min_safety": None,
@@ -175,7 +175,7 @@ def _specs(stored, results: dict) -> dict:
 
 
 def load_run(run_dir: Path) -> Run:
-    """The run at `run_dir`, read through harness.run_reader; unreadable files give empty
+    """The run at `run_dir`, read through harness.run.run_reader; unreadable files give empty
     values (a partial run loads whatever its finished strategies wrote)."""
     r = RunFolder(Path(run_dir))
     suite = r.maybe("suite") or {}
@@ -204,7 +204,7 @@ def load_run(run_dir: Path) -> Run:
 def provisional_decision(run: Run) -> dict | None:
     """The decision `harness run` would write, over the strategies finished so far."""
     try:
-        from harness.decide import recommend
+        from harness.evaluation.decide import recommend
         ok = {n: r for n, r in run.results.items() if isinstance(r.get("metrics"), dict)}
         return recommend(SimpleNamespace(**run.requirements), ok) if ok else None
     except Exception:  # an older/newer harness without this function: just no decision

@@ -25,7 +25,7 @@ err_console = Console(stderr=True)
 
 def _fail(e: UserError):
     from rich.markup import escape
-    from harness.store import redact
+    from harness.run.store import redact
     err_console.print("[bold red]error:[/] " + escape(redact(str(e))), highlight=False,
                       soft_wrap=True)
     raise typer.Exit(2)
@@ -79,14 +79,14 @@ def run(suite: Path = typer.Argument(..., help="suite YAML file"), results: Path
         only = _selection(ls, strategies, skip)
         if results.exists() and not results.is_dir():
             raise UserError("the results store must be a folder", file=str(results))
-        from harness.report import render
-        from harness.runner import run as run_suite
+        from harness.evaluation.report import render
+        from harness.run.runner import run as run_suite
         run_dir, res, decision = run_suite(ls, results, console, storage, only)
     except UserError as e:
         _fail(e)
     except OSError as e:  # e.g. results folder not writable, disk full: no traceback
         _fail(UserError(e.strerror or str(e), file=e.filename))
-    from harness.run_reader import Run   # the table renders from the specs stored with the run
+    from harness.run.run_reader import Run   # the table renders from the specs stored with the run
     render(console, ls.suite.name, run_dir.name, res, decision,
            Run(run_dir).maybe("metric_specs"))
     console.print(f"results: {run_dir}")
@@ -97,9 +97,9 @@ def validate(suite: Path = typer.Argument(..., help="suite YAML file"),
              profile: Optional[str] = PROFILE, results: Path = RESULTS):
     """Check SUITE and every data file it names, without loading a model: exit 0 or 2. Then
     print what difference the test split can detect (from the latest run in RESULTS, if any)."""
-    from harness.clusters import check_columns
-    from harness.data import load_dataset
-    from harness.power_plan import lines, plan
+    from harness.evaluation.clusters import check_columns
+    from harness.data.dataset import load_dataset
+    from harness.evaluation.power_plan import lines, plan
     from harness.suite import load_suite
     try:
         ls = load_suite(suite, profile)
@@ -126,7 +126,7 @@ def worker(suite: Path = typer.Argument(..., help="suite YAML file with a `sweep
     processes or machines sharing one --storage)."""
     from harness.suite import load_suite
     try:
-        from harness.sweep import work
+        from harness.sweep.sweep import work
         n = work(load_suite(suite, profile), results, console, storage)
     except UserError as e:
         _fail(e)
@@ -157,7 +157,7 @@ def gate(suite: Path = typer.Argument(..., help="suite YAML file (its `gates:` a
          summary: Optional[Path] = typer.Option(None, help="Markdown (default <run>/gate.md)")):
     """Judge a run against the suite's gates: exit 0 all pass, 1 any fails, 2 bad input."""
     from rich.table import Table
-    from harness import gate as g
+    from harness.apps import gate as g
     from harness.suite import load_suite
     try:
         ls = load_suite(suite, profile)
@@ -182,7 +182,7 @@ def gate(suite: Path = typer.Argument(..., help="suite YAML file (its `gates:` a
     console.print("relative gates: fail only when the run's whole 95% CI is beyond baseline ∓ margin")
     g.write_junit(verdicts, junit or run_dir / "gate.junit.xml", ls.suite.name)
     md = g.markdown(verdicts, ls.suite.name, run_data["run_id"], warnings)
-    from harness.store import write_text
+    from harness.run.store import write_text
     write_text(summary or run_dir / "gate.md", md)
     if os.environ.get("GITHUB_STEP_SUMMARY"):
         with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as f:
@@ -197,7 +197,7 @@ def baseline_promote(run_dir: Path = typer.Argument(..., help="a finished run fo
                      out: Path = typer.Option(Path("results/baselines"), "--out",
                                               help="folder for <suite>.json")):
     """Write RUN's metrics, intervals and hashes as a small baseline file (no weights)."""
-    from harness.gate import promote
+    from harness.apps.gate import promote
     try:
         path = promote(run_dir, out)
     except UserError as e:
@@ -222,7 +222,7 @@ def init(name: str = typer.Argument(..., help="suite name (letters, digits, - _ 
          answer: str = typer.Option("answer", help="column holding the reference answer"),
          out: Optional[Path] = typer.Option(None, "--out", help="where to write the suite YAML")):
     """Write a starter suite YAML for your own data (commented; opens with its run command)."""
-    from harness.scaffold import write_starter
+    from harness.apps.scaffold import write_starter
     try:
         path = write_starter(name, data, kb, safety, question, answer, out)
     except UserError as e:
@@ -261,7 +261,7 @@ def serve(run_dir: Path = typer.Argument(..., help="a finished run folder (or re
           api_key_env: Optional[str] = typer.Option(None, "--api-key-env", help="require the key "
                                                     "held by this environment variable")):
     """Serve STRATEGY of a finished run as an OpenAI-compatible /v1/chat/completions endpoint."""
-    from harness.serve import serve as run_server
+    from harness.apps.serve import serve as run_server
     try:
         key = None
         if api_key_env:
@@ -290,13 +290,13 @@ def export(target: Path = typer.Argument(..., help="suite YAML file (openai-chat
     mlflow: log RUN (a run folder, or results/<suite> for its latest) to MLflow: one parent run,
     one child run per strategy with its knobs, metrics with 95% interval bounds, predictions
     and adapter; exporting the same run again adds nothing."""
-    from harness.export import FORMATS
+    from harness.apps.export import FORMATS
     try:
         if format not in FORMATS:
             raise UserError(f"unknown format '{format}'; known: {list(FORMATS)}", key="--format")
         if format == "mlflow":
             return _export_mlflow(target, tracking_uri, experiment)
-        from harness.export import export_openai_chat
+        from harness.apps.export import export_openai_chat
         from harness.suite import load_suite
         ls = load_suite(target, profile)
         written = export_openai_chat(ls, out or results / ls.suite.name / f"export-{format}")
@@ -307,8 +307,8 @@ def export(target: Path = typer.Argument(..., help="suite YAML file (openai-chat
 
 
 def _export_mlflow(run_ref: Path, tracking_uri: str | None, experiment: str | None):
-    from harness.export_mlflow import export_mlflow, safe_uri
-    from harness.serve import resolve_run
+    from harness.apps.export_mlflow import export_mlflow, safe_uri
+    from harness.apps.serve import resolve_run
     if not run_ref.is_dir():
         raise UserError("--format mlflow exports a finished run folder (results/<suite>/<run_id>)",
                         file=str(run_ref))
@@ -345,7 +345,7 @@ def synth(suite: Path = typer.Argument(..., help="suite YAML file (its model, em
     suite's model; keep those the source supports and that no existing row already asks."""
     import yaml
     from harness.suite import load_suite
-    from harness.synth import Options, synthesize
+    from harness.synth.synth import Options, synthesize
     try:
         overrides = {}
         for item in model:

@@ -15,14 +15,14 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from harness.errors import UserError
-from harness.knobs import (LoraKnobs, Model, RetrievalKnobs, Search,  # noqa: F401 (re-exported)
+from harness.config.knobs import (LoraKnobs, Model, RetrievalKnobs, Search,  # noqa: F401 (re-exported)
                            Strict as _Strict, TrainingKnobs)
 from harness.registry import TASKS, strategy_union, task_union
-from harness.suite_yaml import (_inherit_model, _key_path, _lines,  # noqa: F401 (re-exported)
+from harness.config.suite_yaml import (_inherit_model, _key_path, _lines,  # noqa: F401 (re-exported)
                                  apply_profile, parse, profile_key)
-from harness.sweep_space import SweepConfig
-from harness.templates import Templates  # noqa: F401 (the suite's `templates:` block)
-from harness.update_data import Update
+from harness.config.sweep_space import SweepConfig
+from harness.config.templates import Templates  # noqa: F401 (the suite's `templates:` block)
+from harness.updates.update_data import Update
 
 
 class Fields(_Strict):
@@ -103,7 +103,7 @@ class Judge(_Strict):
 
 class Canary(_Strict):
     """Forgetting canary: lm-eval's HF model runs a small general-knowledge task (shipped in
-    harness/canary/) on the base model and on each trained adapter (`peft=`)."""
+    harness/training/canary/) on the base model and on each trained adapter (`peft=`)."""
     enabled: bool = True
     limit: int | None = Field(None, ge=1)   # first N items of the task; null = all
     batch_size: int = Field(16, ge=1)
@@ -128,7 +128,7 @@ class Evaluation(_Strict):
     chosen on those scores (the test numbers are then the reported estimates); 0 turns dev
     scoring off (the choice is then made on test, with a warning), null scores all dev rows.
     `latency_requests`: after the batch evaluation, the first N test questions are answered one
-    request at a time as `harness serve` would (harness.request_latency): `p50/p95_latency_ms`
+    request at a time as `harness serve` would (harness.evaluation.request_latency): `p50/p95_latency_ms`
     and time to first token, what the latency requirement reads; 0 turns it off.
     """
     cluster: str | None = None
@@ -147,7 +147,7 @@ class Requirements(_Strict):
     max_usd_per_1k_queries: float | None = Field(None, ge=0)
     expected_queries_per_month: int = Field(100_000, ge=0)
     # Knowledge updates absorbed per month: each adds the strategy's measured cost of absorbing
-    # one of the suite's `updates:` to its monthly cost (harness.update_run).
+    # one of the suite's `updates:` to its monthly cost (harness.updates.update_run).
     updates_per_month: float = Field(0, ge=0)
     difference_to_detect: float = Field(0.05, gt=0, le=1)
 
@@ -178,7 +178,7 @@ class Suite(_Strict):
     embedding: Embedding = Embedding()
     system_prompt: str = "You are a helpful customer-support assistant. Answer briefly and accurately."
     system_prompts: dict[str, str] = {}   # named variants a prompt strategy may pick or search
-    templates: Templates = Templates()    # user-turn wording (harness.prompting)
+    templates: Templates = Templates()    # user-turn wording (harness.data.prompting)
     answer_style: Literal["free", "short"] = "free"   # short: templates.short_answer is asked
     strategies: list[StrategyConfig] = Field(min_length=1)
     metrics: list[str] = Field(default_factory=lambda: list(DEFAULT_METRICS))
@@ -192,7 +192,7 @@ class Suite(_Strict):
     slices: list[Annotated[str, Field(min_length=1)]] = []
     gates: list[Gate] = []
     sweep: SweepConfig | None = None      # tune strategies' `search:` spaces on dev first
-    # Knowledge updates (harness.update_data): per strategy, staleness, the cost of absorbing
+    # Knowledge updates (harness.updates.update_data): per strategy, staleness, the cost of absorbing
     # each, and accuracy after it on the changed and the unchanged questions.
     updates: list[Update] = []
     # Named overrides merged into this file by `--profile NAME` (e.g. a small CI profile):
@@ -253,7 +253,7 @@ def load_suite(path: str | Path, profile: str | None = None) -> LoadedSuite:
         raise UserError("is a folder; expected a suite YAML file", file=str(path))
     if not path.is_file():
         raise UserError("suite file not found", file=str(path))
-    from harness.suite_yaml import MAX_BYTES
+    from harness.config.suite_yaml import MAX_BYTES
     try:
         if path.stat().st_size > MAX_BYTES:  # not even read
             raise UserError(f"suite file is larger than {MAX_BYTES // 1024} KiB", file=str(path))
@@ -262,7 +262,7 @@ def load_suite(path: str | Path, profile: str | None = None) -> LoadedSuite:
         raise UserError(f"not valid UTF-8 (byte {e.start})", file=str(path)) from None
     except OSError as e:
         raise UserError(f"cannot read file: {e.strerror}", file=str(path)) from None
-    raw = parse(text, path)  # size, alias and nesting limits (harness.suite_yaml)
+    raw = parse(text, path)  # size, alias and nesting limits (harness.config.suite_yaml)
     if not isinstance(raw, dict):
         raise UserError("a suite must be a YAML mapping (key: value)", file=str(path))
     source = raw  # unmerged: a fault in a profile's overrides is reported where it is written
@@ -284,6 +284,6 @@ def load_suite(path: str | Path, profile: str | None = None) -> LoadedSuite:
             msg += f" (got {err['input']!r})"
         more = f" (+{len(e.errors()) - 1} more)" if len(e.errors()) > 1 else ""
         raise UserError(msg + more, file=str(path), key=key or None, line=line) from None
-    from harness.suite_checks import check_suite
+    from harness.config.suite_checks import check_suite
     check_suite(suite, path)
     return LoadedSuite(suite=suite, path=path)

@@ -1,2 +1,2 @@
-"""One file per strategy, `strategies/<type>.py` (see harness.strategy.Strategy and
+"""One file per strategy, `strategies/<type>.py` (see harness.run.strategy.Strategy and
 strategies/base.py); harness.registry discovers every module here but `base`."""

@@ -3,7 +3,7 @@
 Contract:
 - A strategy file `strategies/<type>.py` defines its pydantic config model (a subclass of
   `StrategyConfig` with `type: Literal["<type>"]`), sets the capability flags below on it, and
-  defines the strategy class (harness.strategy.Strategy) with `Config = <its config model>`.
+  defines the strategy class (harness.run.strategy.Strategy) with `Config = <its config model>`.
   harness.registry names the class; the suite's `strategies:` union is built from the registry.
 - The rest of the package asks these flags, never the type name:
   `label` (what `prepare` is doing, shown on its progress bar), `needs_knowledge_base`
@@ -21,7 +21,7 @@ Contract:
   manager yielding the backend that answers for it (the base: the backend as it is; a trained
   strategy: its trained weights attached, detached again when the block ends). Evaluation,
   batch-1 latency, the forgetting canary and `harness serve` all enter it.
-- Module level imports stay light (pydantic, harness.knobs): validating a suite imports every
+- Module level imports stay light (pydantic, harness.config.knobs): validating a suite imports every
   strategy file, so torch, transformers, peft and llama-index are imported inside methods.
 """
 from __future__ import annotations
@@ -29,7 +29,7 @@ from __future__ import annotations
 from contextlib import nullcontext
 from typing import ClassVar
 
-from harness.knobs import RetrievalKnobs, Strict
+from harness.config.knobs import RetrievalKnobs, Strict
 
 
 class StrategyConfig(Strict):
@@ -49,12 +49,12 @@ class StrategyConfig(Strict):
         return None if k is None else getattr(self, k) if k else self
 
     def trivial(self) -> bool:
-        """A configuration that is a trivial baseline (harness.floor), e.g. a zero-shot prompt."""
+        """A configuration that is a trivial baseline (harness.evaluation.floor), e.g. a zero-shot prompt."""
         return False
 
 
 class StrategyBase:
-    """Every strategy class: `cls(config, ctx)` sets `config` and `ctx` (harness.strategy)."""
+    """Every strategy class: `cls(config, ctx)` sets `config` and `ctx` (harness.run.strategy)."""
 
     def __init__(self, config, ctx):
         self.config, self.ctx = config, ctx
@@ -75,8 +75,8 @@ class WeightTraining(StrategyBase):
       strategy when it is not `Trainable` (harness.backends.base; e.g. an API model).
     - `record(res, fits, **extra)` writes `train.json` and returns it: the trained folder (under
       the `trained_folder` key), `extra` (e.g. the index folder), seconds, tokens, steps,
-      examples, trainable parameters, FLOPs estimate, losses (a harness.training.TrainResult)
-      and how many prompts (harness.fit.Fitted, one per train row) were cut to fit.
+      examples, trainable parameters, FLOPs estimate, losses (a harness.training.training.TrainResult)
+      and how many prompts (harness.training.fit.Fitted, one per train row) were cut to fit.
     """
 
     def __init__(self, config, ctx):
@@ -100,7 +100,7 @@ class WeightTraining(StrategyBase):
         return self.ctx.backend
 
     def record(self, res, fits, **extra) -> dict:
-        from harness.store import write_json
+        from harness.run.store import write_json
         info = {self.config.trained_folder: str(self.trained_dir)} | extra | {
             "train_seconds": res.seconds, "train_tokens": res.tokens, "steps": res.steps,
             "examples": res.examples, "trainable_params": res.trainable_params,
@@ -118,10 +118,10 @@ class AdapterTraining(WeightTraining):
     serves its own fine-tuned model: the backend as it is).
 
     - `train_adapter(fits, train, bar, answers=None, **extra)` trains a fresh adapter
-      (harness.training.train_lora; torch is imported only here) on the fitted prompts with
+      (harness.training.training.train_lora; torch is imported only here) on the fitted prompts with
       `answers` (default: each row's reference answer) and returns `record(...)`. Raises
       `UserError` when the backend is not `Trainable`. With `ctx.init_adapter` set
-      (harness.update_run: continued training on a knowledge update), training starts from that
+      (harness.updates.update_run: continued training on a knowledge update), training starts from that
       saved adapter instead of a fresh one.
     """
 
@@ -136,7 +136,7 @@ class AdapterTraining(WeightTraining):
 
     def train_adapter(self, fits, train, bar=None, answers=None, **extra) -> dict:
         backend = self.trainable_backend("an adapter")
-        from harness.training import train_lora  # torch: only when something is trained
+        from harness.training.training import train_lora  # torch: only when something is trained
         answers = [e.answer for e in train] if answers is None else answers
         pairs = [(f.messages, a) for f, a in zip(fits, answers)]
         res = train_lora(backend, pairs, self.config.lora, self.config.training,

@@ -1,7 +1,7 @@
 """`full`: fine-tune every weight of the model on the train split (no adapter), no retrieval.
 
 `prepare` trains a copy of the backend's base model — all parameters, AdamW, the same packed loss
-on answer tokens only, on the same prompts as `lora` (harness.training.train_module) — and saves
+on answer tokens only, on the same prompts as `lora` (harness.training.training.train_module) — and saves
 it (`config.json` + `model.safetensors`) to `<run>/strategies/<name>/weights/`. The loaded base
 model itself is never modified, so the next strategy sees it as loaded. A finished training
 (with its `train.json`) is reused, never redone. `served(backend)` loads the saved weights once
@@ -21,10 +21,10 @@ from typing import Literal
 from pydantic import Field
 
 from harness.backends.base import Request
-from harness.fit import Fitter
-from harness.knobs import Model, Search, TrainingKnobs
-from harness.prompting import builder
-from harness.strategy import Context, Query, to_predictions
+from harness.training.fit import Fitter
+from harness.config.knobs import Model, Search, TrainingKnobs
+from harness.data.prompting import builder
+from harness.run.strategy import Context, Query, to_predictions
 from strategies.base import StrategyConfig, WeightTraining
 
 
@@ -58,7 +58,7 @@ class Full(WeightTraining):
             return done
         backend = self.trainable_backend("every weight of the model")
         import copy
-        from harness.training import train_module  # torch: only when something is trained
+        from harness.training.training import train_module  # torch: only when something is trained
         build = builder(self.ctx.suite)
         fitter = Fitter.for_training(backend, self.config.training)
         train = self.ctx.data.train[: self.config.training.train_size]

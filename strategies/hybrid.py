@@ -5,7 +5,7 @@ prompts carry the retrieved top-k chunks plus `num_distractors` chunks from othe
 seeded shuffled order, so the adapter learns to answer from context and to ignore noise. A
 document made from a training row itself (`Dataset.row_documents`: the SQL task's example
 queries) is never retrieved for that row, so training prompts are like test prompts. The
-prompt format is `harness.prompting.build_messages`, identical at training and inference.
+prompt format is `harness.data.prompting.build_messages`, identical at training and inference.
 `predict` retrieves top-k chunks and answers with the adapter attached. The adapter is saved to
 `<run>/strategies/<name>/adapter/` and reused when present.
 
@@ -23,12 +23,12 @@ from pydantic import Field
 
 from harness.backends.base import AdapterHost, Request
 from harness.errors import UserError
-from harness.fit import Fitter, drop_order
-from harness.knobs import LoraKnobs, Model, RetrievalKnobs, Search, TrainingKnobs
+from harness.training.fit import Fitter, drop_order
+from harness.config.knobs import LoraKnobs, Model, RetrievalKnobs, Search, TrainingKnobs
 from harness.metrics.accuracy import words
-from harness.prompting import builder, pick_shots
-from harness.retrieval import build_retriever
-from harness.strategy import Context, Query, to_predictions
+from harness.data.prompting import builder, pick_shots
+from harness.data.retrieval import build_retriever
+from harness.run.strategy import Context, Query, to_predictions
 from strategies.base import AdapterTraining, StrategyConfig
 
 

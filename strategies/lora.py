@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Literal
 
 from harness.backends.base import Request
-from harness.fit import Fitter
-from harness.knobs import LoraKnobs, Model, Search, TrainingKnobs
-from harness.prompting import builder
-from harness.strategy import Query, to_predictions
+from harness.training.fit import Fitter
+from harness.config.knobs import LoraKnobs, Model, Search, TrainingKnobs
+from harness.data.prompting import builder
+from harness.run.strategy import Query, to_predictions
 from strategies.base import AdapterTraining, StrategyConfig
 
 

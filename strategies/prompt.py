@@ -1,7 +1,7 @@
 """`prompt`: the base model with the suite's system prompt and k few-shot examples from train.
 
 Shots are a seeded sample of train rows (the same for every question), laid out by `template`
-(harness.prompting.TEMPLATES: prior chat turns, or inline Q/A lines). `system_prompt` names one of
+(harness.data.prompting.TEMPLATES: prior chat turns, or inline Q/A lines). `system_prompt` names one of
 the suite's `system_prompts` variants (null: the suite's `system_prompt`). Nothing is trained or
 indexed; `prepare` only picks the shots.
 """
@@ -11,10 +11,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from harness.fit import Fitter
-from harness.knobs import Model, Search
-from harness.prompting import builder, pick_shots
-from harness.strategy import Context, Query, to_predictions
+from harness.training.fit import Fitter
+from harness.config.knobs import Model, Search
+from harness.data.prompting import builder, pick_shots
+from harness.run.strategy import Context, Query, to_predictions
 from strategies.base import StrategyBase, StrategyConfig
 
 
@@ -26,7 +26,7 @@ class PromptStrategy(StrategyConfig):
     name: str
     model: Model | None = None  # overrides the suite's `model:` key by key
     num_shots: int = Field(3, ge=0, le=64)
-    template: Literal["chat", "inline"] = "chat"   # harness.prompting.TEMPLATES
+    template: Literal["chat", "inline"] = "chat"   # harness.data.prompting.TEMPLATES
     system_prompt: str | None = None               # a name from the suite's `system_prompts`
     search: Search = {}
 

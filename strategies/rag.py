@@ -3,7 +3,7 @@
 `prepare` builds (or loads from the suite's cache) the vector index for this strategy's
 `chunk_size` / `chunk_overlap` and draws `num_shots` few-shot examples from train (as `prompt`
 does); `predict` retrieves `similarity_top_k` chunks per question and answers with the base
-model. Prompts over the model's limit are fitted by harness.fit (lowest-ranked chunks first).
+model. Prompts over the model's limit are fitted by harness.training.fit (lowest-ranked chunks first).
 """
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from pydantic import Field
 
 from harness.backends.base import Request
 from harness.errors import UserError
-from harness.fit import Fitter
-from harness.knobs import Model, RetrievalKnobs, Search
-from harness.prompting import builder, pick_shots
-from harness.retrieval import build_retriever
-from harness.strategy import Context, Query, to_predictions
+from harness.training.fit import Fitter
+from harness.config.knobs import Model, RetrievalKnobs, Search
+from harness.data.prompting import builder, pick_shots
+from harness.data.retrieval import build_retriever
+from harness.run.strategy import Context, Query, to_predictions
 from strategies.base import StrategyBase, StrategyConfig
 
 

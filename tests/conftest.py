@@ -53,5 +53,5 @@ def tiny_suite():
 
 @pytest.fixture(scope="session")
 def tiny_data(tiny_suite):
-    from harness.data import load_dataset
+    from harness.data.dataset import load_dataset
     return load_dataset(tiny_suite)

@@ -24,12 +24,12 @@ def make_db(folder: Path) -> tuple[Path, Path]:
 
 
 def runtime(folder: Path, timeout_ms: int = 2000, row_cap: int = 1000):
-    from harness.sqldb import Database
+    from harness.data.sqldb import Database
     from harness.tasks.sql import SqlRuntime
     full, tenant = make_db(folder)
     return SqlRuntime(Database(full, timeout_ms, row_cap), Database(tenant, timeout_ms, row_cap))
 
 
 def example(sql: str, i: int = 0):
-    from harness.data import Example
+    from harness.data.dataset import Example
     return Example(id=f"q{i}", question="?", answer=sql)

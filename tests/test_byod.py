@@ -122,7 +122,7 @@ def test_grouped_split_several_golds_and_kb_formats(byod_run):
 
 
 def test_stored_prompts_carry_the_suite_wording_and_serve_rebuilds_them(byod_run, backend):
-    from harness.serve import served_strategy
+    from harness.apps.serve import served_strategy
     run_dir, _ = byod_run
     rows = _rows(run_dir, "rag")
     for r in rows:

@@ -12,7 +12,7 @@ from rich.console import Console
 
 from harness import registry
 from harness.backends.base import Generation
-from harness.cache import strategy_key
+from harness.run.cache import strategy_key
 from harness.suite import LoadedSuite
 from tests.conftest import TINY
 
@@ -43,7 +43,7 @@ def _suite(tiny_suite, **prompt_b):
 
 
 def _run(ls, root):
-    from harness.runner import run
+    from harness.run.runner import run
     EchoBackend.calls = []
     run_dir, results, _ = run(ls, root, Console(quiet=True))
     return run_dir, results, list(EchoBackend.calls)
@@ -103,7 +103,7 @@ def test_rerun_of_a_finished_suite_imports_no_model_code(tmp_path, echo):
     import sys
 
     import yaml
-    from harness.runner import run
+    from harness.run.runner import run
     from harness.suite import load_suite
     from tests.conftest import ROOT
     from tests.test_e2e import heavy_imports
@@ -117,7 +117,7 @@ def test_rerun_of_a_finished_suite_imports_no_model_code(tmp_path, echo):
     (folder / "suite.yaml").write_text(yaml.safe_dump(raw))
     run(load_suite(folder / "suite.yaml"), tmp_path / "results", Console(quiet=True))
     assert EchoBackend.calls  # computed once, by the stand-in backend
-    from harness import qdrant_store
+    from harness.data import qdrant_store
     qdrant_store.close_clients()
 
     again = subprocess.run([sys.executable, "-X", "importtime", "-m", "harness.cli", "run",

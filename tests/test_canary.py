@@ -27,7 +27,7 @@ def broken_adapter(backend, tmp_path_factory):
 
 @pytest.mark.slow
 def test_broken_adapter_lowers_canary(backend, broken_adapter, tmp_path, monkeypatch, capfd):
-    from harness.canary import canary_drop, canary_scores, task_config
+    from harness.training.canary import canary_drop, canary_scores, task_config
     assert task_config()["dataset_path"] == "json"  # local data, written for this project
     # Outside a git checkout lm-eval's `git describe` subprocess said "fatal: not a git
     # repository" past Python's stderr redirect; capfd sees file descriptors, as a terminal does

@@ -5,7 +5,7 @@ import numpy as np
 from statsmodels.stats.contingency_tables import mcnemar
 from statsmodels.stats.multitest import multipletests
 
-from harness.comparisons import compare, holm, mcnemar_exact
+from harness.evaluation.comparisons import compare, holm, mcnemar_exact
 
 
 def test_holm_equals_statsmodels_and_the_hand_computation():

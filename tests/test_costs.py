@@ -1,12 +1,12 @@
-"""harness.costs: extra prompt tokens against the prompt strategy, read from the stored
+"""harness.evaluation.costs: extra prompt tokens against the prompt strategy, read from the stored
 predictions through the run reader."""
 from __future__ import annotations
 
 import json
 from types import SimpleNamespace
 
-from harness.costs import add_extra_prompt_tokens
-from harness.store import RunStore
+from harness.evaluation.costs import add_extra_prompt_tokens
+from harness.run.store import RunStore
 
 
 def test_extra_prompt_tokens_are_paired_per_question_from_stored_predictions(tmp_path):

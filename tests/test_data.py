@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from harness.data import load_examples, load_probes, _split
+from harness.data.dataset import load_examples, load_probes, _split
 from harness.errors import UserError
 from harness.suite import Fields
 
@@ -47,7 +47,7 @@ def test_probe_category_validated(tmp_path):
 
 
 def test_split_is_seeded_and_stratified():
-    from harness.data import Example
+    from harness.data.dataset import Example
     ex = [Example(f"e{i}", f"q{i}", "a", category="ab"[i % 2]) for i in range(40)]
     a1, b1 = _split(ex, 0.25, seed=3)
     a2, b2 = _split(ex, 0.25, seed=3)
@@ -59,7 +59,7 @@ def test_split_is_seeded_and_stratified():
 
 def test_dataset_without_dev_test_records_split(tmp_path, tiny_suite):
     import shutil
-    from harness.data import load_dataset
+    from harness.data.dataset import load_dataset
     from harness.suite import load_suite
     d = tmp_path / "s"
     shutil.copytree(tiny_suite.path.parent, d)
@@ -97,7 +97,7 @@ def test_squad_shaped_answers_and_csv_golds(tmp_path):
 
 
 def test_grouped_split_keeps_each_group_on_one_side(tmp_path):
-    from harness.data import load_dataset
+    from harness.data.dataset import load_dataset
     from harness.suite import load_suite
     rows = [{"id": f"r{i}", "question": f"q{i}?", "answer": f"a{i}", "title": f"doc{i % 12}"}
             for i in range(60)]
@@ -125,7 +125,7 @@ def test_grouped_split_keeps_each_group_on_one_side(tmp_path):
 def test_rows_keep_their_extra_columns(tmp_path):
     """Columns the suite does not map (e.g. `coverage`) stay on the example, as text, for
     slices and clusters; the mapped ones are there under their own names too."""
-    from harness.data import load_examples
+    from harness.data.dataset import load_examples
     from harness.suite import Fields
     p = tmp_path / "rows.jsonl"
     p.write_text('{"id": "a", "question": "q?", "answer": "x", "topic": "billing", '

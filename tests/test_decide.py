@@ -1,7 +1,7 @@
 """Recommendation: cheapest strategy meeting requirements; explains rejections."""
 from __future__ import annotations
 
-from harness.decide import recommend
+from harness.evaluation.decide import recommend
 from harness.suite import Requirements
 
 
@@ -85,7 +85,7 @@ def test_choice_is_made_on_dev_and_reported_on_test():
 
 
 def test_decision_record_shows_every_metric_with_interval_and_unit():
-    from harness.decide import decision_markdown
+    from harness.evaluation.decide import decision_markdown
     res = {"rag": _m(0.50, 0.9, 800, 0.01), "lora": _m(0.55, 0.9, 400, 0.03, train=5.0)}
     for r in res.values():
         r["metrics"]["faithfulness"] = {"value": 0.8, "low": 0.7, "high": 0.9, "n": 4,
@@ -105,8 +105,8 @@ def test_decision_record_shows_every_metric_with_interval_and_unit():
 
 
 def test_requirement_without_data_is_not_measured_never_failed_or_passed():
-    from harness.decide import decision_markdown
-    from harness.report import cell
+    from harness.evaluation.decide import decision_markdown
+    from harness.evaluation.report import cell
     res = {"prompt": _m(0.5, 0.9, 500, 0.01), "rag": _m(0.6, 0.9, 500, 0.02)}
     for r in res.values():          # no safety probes: no safety_pass at all
         del r["metrics"]["safety_pass"]
@@ -133,9 +133,9 @@ def test_safety_comparisons_say_probes_and_how_many_a_difference_would_need(tmp_
     import json
     from types import SimpleNamespace
 
-    from harness import power
-    from harness.analysis import _safety
-    from harness.decide import decision_markdown
+    from harness.evaluation import power
+    from harness.evaluation.analysis import _safety
+    from harness.evaluation.decide import decision_markdown
     res = {"rag": _m(0.50, 0.9, 800, 0.01), "lora": _m(0.55, 0.7, 400, 0.03)}
     passes = {"rag": [1] * 25 + [0] * 5, "lora": [1] * 15 + [0] * 15}   # lora fails 10 more
     for name, xs in passes.items():

@@ -1,4 +1,4 @@
-"""Run-level decision through harness.runner on a generated suite (tests/decision_fixture.py):
+"""Run-level decision through harness.run.runner on a generated suite (tests/decision_fixture.py):
 choice on dev, no-signal detection, per-slice aggregation, stored decision parts, cached re-run."""
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def oracle(monkeypatch):
 
 
 def _run(tmp_path, strategies, **extra):
-    from harness.runner import run
+    from harness.run.runner import run
     ls = load_suite(write_suite(tmp_path / "suite", strategies, **extra))
     OracleBackend.calls = []
     run_dir, results, decision = run(ls, tmp_path / "results", Console(quiet=True))
@@ -98,8 +98,8 @@ def test_gate_non_inferiority_uses_the_clustered_interval(tmp_path, oracle):
     """The baseline's limit (0.85) lies above the naive row interval of the oracle's 15/24 but
     inside its clustered one (whole documents seen or unseen): the gate passes on the clustered
     interval it reads from the run."""
-    from harness.gate import evaluate, load_run
-    from harness.stats import ci
+    from harness.apps.gate import evaluate, load_run
+    from harness.evaluation.stats import ci
     from harness.suite import Gate
     run_dir, results, _ = _run(tmp_path, [PLAIN, ORACLE])
     e = results["oracle"]["metrics"]["key_fact_recall"]
@@ -116,7 +116,7 @@ def test_gate_non_inferiority_uses_the_clustered_interval(tmp_path, oracle):
 def test_validate_takes_its_power_assumption_from_the_previous_run(tmp_path, oracle):
     from typer.testing import CliRunner
 
-    from harness import power
+    from harness.evaluation import power
     from harness.cli import app
     run_dir, _, _ = _run(tmp_path, [PLAIN, ORACLE])
     rows = {n: [json.loads(x) for x in (run_dir / "strategies" / n / "predictions.jsonl")
@@ -142,7 +142,7 @@ def test_cached_rerun_computes_the_decision_without_torch(tmp_path):
     code = (
         "import sys, pathlib; from rich.console import Console; from harness import registry; "
         "from tests.decision_fixture import OracleBackend, write_suite; "
-        "from harness.suite import load_suite; from harness.runner import run; "
+        "from harness.suite import load_suite; from harness.run.runner import run; "
         "registry.BACKENDS['hf'] = OracleBackend; t = pathlib.Path(sys.argv[1]); "
         "s = [{'name': 'plain', 'type': 'prompt', 'num_shots': 1}, {'name': 'oracle', "
         "'type': 'prompt', 'num_shots': 1, 'system_prompt': 'oracle'}]; "
@@ -156,12 +156,12 @@ def test_cached_rerun_computes_the_decision_without_torch(tmp_path):
 
 
 def test_decision_dev_rows_skip_the_rows_a_sweep_tuned_on(tmp_path):
-    from harness.data import load_dataset
-    from harness.runner import decision_dev
+    from harness.data.dataset import load_dataset
+    from harness.run.runner import decision_dev
     ls = load_suite(write_suite(tmp_path / "s", [PLAIN]))
     data = load_dataset(ls)
     assert [e.id for e in decision_dev(ls.suite, data)[0]] == [f"d{i}" for i in range(6)]
-    from harness.sweep_space import SweepConfig
+    from harness.config.sweep_space import SweepConfig
     swept = ls.suite.model_copy(update={"sweep": SweepConfig(dev_size=5)})
     rows, overlap = decision_dev(swept, data)
     assert [e.id for e in rows] == ["d5", "d6", "d7"] and not overlap
@@ -173,8 +173,8 @@ def test_decision_dev_rows_skip_the_rows_a_sweep_tuned_on(tmp_path):
 def test_metric_on_a_subset_of_rows_says_n_of_rows_in_every_table(tmp_path, oracle):
     """Test rows of document 7 have no key facts and no number in their answer: key-fact recall
     is measured on the other 21 of 24 rows, and the terminal table and decision.md say so."""
-    from harness.report import render
-    from harness.runner import run
+    from harness.evaluation.report import render
+    from harness.run.runner import run
     path = write_suite(tmp_path / "suite", [PLAIN, ORACLE])
     test = path.parent / "test.jsonl"
     rows = [json.loads(x) for x in test.read_text().splitlines()]

@@ -10,7 +10,7 @@ import sys
 import pytest
 import yaml
 
-from harness.sqldb import file_checksum
+from harness.data.sqldb import file_checksum
 from tests.conftest import ROOT
 
 SUITE = ROOT / "suites" / "sql_bot.yaml"

@@ -21,7 +21,7 @@ from tests.conftest import TINY
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
-    from harness.runner import run
+    from harness.run.runner import run
     from harness.suite import load_suite
     raw = yaml.safe_load(TINY.read_text())
     for k in ("train", "dev", "test", "knowledge_base", "safety"):
@@ -35,7 +35,7 @@ def tiny_run(tmp_path_factory):
     d = tmp_path_factory.mktemp("mlflow-run")
     (d / "suite.yaml").write_text(yaml.safe_dump(raw))
     run_dir, _, _ = run(load_suite(d / "suite.yaml"), d / "results", Console(file=io.StringIO()))
-    from harness import qdrant_store
+    from harness.data import qdrant_store
     qdrant_store.close_clients()
     return run_dir
 

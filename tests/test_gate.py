@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.gate import evaluate, load_run, promote
+from harness.apps.gate import evaluate, load_run, promote
 from harness.suite import Gate
 from tests.conftest import TINY
 

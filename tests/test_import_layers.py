@@ -1,7 +1,7 @@
 """The import layers, read from the source with `ast` (nothing is imported to check them):
 
 - the dashboard and the gate import, of the harness, only the store, its typed reader
-  (harness.run_reader) and plain helpers (PLAIN:
+  (harness.run.run_reader) and plain helpers (PLAIN:
   modules that import nothing heavy — no torch, numpy, scipy, pandas, model or strategy code —
   when they are imported, checked below in a fresh interpreter), so they run on a machine that
   has only the results folder;
@@ -19,11 +19,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("harness", "strategies", "dashboards")
-READERS = ("dashboards", "harness.gate")       # what reads the results store only
-PLAIN = {"harness.store", "harness.errors", "harness.decide", "harness.run_reader"}
+READERS = ("dashboards", "harness.apps.gate")       # what reads the results store only
+PLAIN = {"harness.run.store", "harness.errors", "harness.evaluation.decide", "harness.run.run_reader",
+         "harness.run", "harness.evaluation"}   # the two packages: a docstring each, nothing else
 HEAVY = ("torch", "transformers", "peft", "llama_index", "numpy", "scipy", "pandas", "optuna",
          "lm_eval", "ragas", "sentence_transformers", "strategies", "harness.registry",
-         "harness.runner", "harness.cli")
+         "harness.run.runner", "harness.cli")
 
 
 def _modules() -> dict[str, Path]:

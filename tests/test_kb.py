@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness.errors import UserError
-from harness.kb import load_kb
+from harness.data.kb import load_kb
 from tests.kb_files import write_docx, write_pdf
 
 HTML = """<!doctype html><html><head><title>Refunds</title></head><body>

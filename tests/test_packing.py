@@ -6,10 +6,10 @@ from contextlib import contextmanager
 import pytest
 import torch
 
-from harness.packing import (Packed, StepPrefix, _prefill, micro_batches, pack, packed_logits,
+from harness.training.packing import (Packed, StepPrefix, _prefill, micro_batches, pack, packed_logits,
                              packed_loss, shared_prefix)
-from harness.prompting import build_messages
-from harness.training import encode_pair
+from harness.data.prompting import build_messages
+from harness.training.training import encode_pair
 
 SYSTEM = "You are the Northpeak support assistant."
 QA = [("How do I reset my password?", "Use the 'Forgot password' link on the sign-in page."),

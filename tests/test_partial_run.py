@@ -25,15 +25,15 @@ def _cli(*args):
 def test_subset_run_is_recorded_refused_by_the_gate_and_labelled(tmp_path, monkeypatch, echo):
     from rich.console import Console
     from harness.cli import _selection
-    from harness.runner import run
+    from harness.run.runner import run
     from harness.suite import load_suite
     results, ls, out = tmp_path / "results", load_suite(TINY), io.StringIO()
     only = _selection(ls, None, "rag, lora,hybrid")
     assert only == ["prompt"] and _selection(ls, "prompt,rag", "rag") == ["prompt"]
     run_dir, _, _ = run(ls, results, Console(file=out, width=200), only=only)
     assert "partial run: only prompt (skipped: rag, lora, hybrid)" in out.getvalue()
-    from harness.data import load_dataset
-    from harness.store import run_id_for
+    from harness.data.dataset import load_dataset
+    from harness.run.store import run_id_for
     full_id = run_id_for(ls.suite.model_dump(mode="json"), load_dataset(ls).content_hash)
     assert run_dir.name != full_id  # a subset never writes into the full run's folder
     summary = json.loads((run_dir / "summary.json").read_text())
@@ -45,7 +45,7 @@ def test_subset_run_is_recorded_refused_by_the_gate_and_labelled(tmp_path, monke
     resolved = json.loads((run_dir / "suite.resolved.json").read_text())
     assert len(resolved["strategies"]) == 4  # the suite as written; the subset is in `partial`
 
-    from harness.gate import load_run
+    from harness.apps.gate import load_run
     with pytest.raises(UserError, match="is partial"):
         load_run(run_dir)
     r = _cli("baseline", "promote", str(run_dir), "--out", str(tmp_path / "baselines"))

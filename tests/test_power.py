@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from statsmodels.stats.power import TTestPower
 
-from harness import power
+from harness.evaluation import power
 
 
 def test_mde_is_the_paired_t_test_minimum_detectable_difference():

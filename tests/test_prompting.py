@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from harness.errors import UserError
-from harness.fit import ELLIPSIS, Fitter, drop_order
-from harness.prompting import build_messages, builder
-from harness.retrieval import Chunk
+from harness.training.fit import ELLIPSIS, Fitter, drop_order
+from harness.data.prompting import build_messages, builder
+from harness.data.retrieval import Chunk
 from harness.suite import Model, Templates, TrainingKnobs, load_suite
 from tests.conftest import TINY
 
@@ -75,7 +75,7 @@ def test_long_prompt_drops_lowest_ranked_chunks_then_cuts_the_question_middle(ba
 
 
 def test_training_fit_keeps_the_system_turn_where_left_cut_loses_it(backend):
-    from harness.training import encode_pair
+    from harness.training.training import encode_pair
     question, answer = "Which plan? " + "please tell me " * 40, "The Personal plan."
     knobs = TrainingKnobs(max_length=96)
     fit = Fitter.for_training(backend, knobs).fit(_build, question, CHUNKS, answer=answer)

@@ -2,7 +2,7 @@
 
 Same top-k as the default in-memory store for the same embeddings; the index survives a re-run
 from its on-disk folder (reopened, nothing re-embedded); a lost or half-written collection is
-rebuilt; the store choice enters run ids only as `harness.store.computed_strategy` says; a
+rebuilt; the store choice enters run ids only as `harness.run.store.computed_strategy` says; a
 server's key comes from a named variable and never shows in an error.
 """
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
-from harness import qdrant_store
+from harness.data import qdrant_store
 from harness.errors import UserError
-from harness.retrieval import build_retriever
+from harness.data.retrieval import build_retriever
 from harness.suite import RetrievalKnobs
 from tests.conftest import ROOT, TINY
 
@@ -64,7 +64,7 @@ def test_same_top_k_as_the_default_store(tiny_data, tmp_path, embedded, mode):
 def test_same_top_k_on_a_larger_knowledge_base(tmp_path, embedded):
     """12 help-center documents of support_bot, 8 candidates per question: a real ranking."""
     import json
-    from harness.kb import load_kb
+    from harness.data.kb import load_kb
     kb = load_kb(SUPPORT / "kb")[:12]
     docs = {d.id for d in kb}
     rows = [json.loads(l) for l in (SUPPORT / "dev.jsonl").read_text().splitlines()]
@@ -100,8 +100,8 @@ def test_reopened_from_its_folder_without_re_embedding(tiny_data, tmp_path, embe
 
 
 def test_store_choice_in_run_ids_only_where_results_can_differ(tiny_suite):
-    from harness.cache import strategy_key
-    from harness.store import run_id_for
+    from harness.run.cache import strategy_key
+    from harness.run.store import run_id_for
     resolved = tiny_suite.suite.model_dump(mode="json")
     rag = next(i for i, s in enumerate(resolved["strategies"]) if s["type"] == "rag")
 

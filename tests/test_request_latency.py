@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from harness.registry import STRATEGIES
-from harness.request_latency import request_latency
-from harness.strategy import Context, Query
+from harness.evaluation.request_latency import request_latency
+from harness.run.strategy import Context, Query
 
 PAUSE = 0.25  # s
 

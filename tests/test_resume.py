@@ -35,7 +35,7 @@ TIMING = {"latency_ms", "wall_seconds", "train_seconds", "from_cache", "adapter"
           "p50_latency_ms", "p95_latency_ms", "p50_ttft_ms", "p95_ttft_ms",
           "compute_ms_per_query", "p95_batch_wall_ms", "usd_per_1k_queries", "tokens_per_s",
           "train_usd", "train_tokens_per_s", "seconds", "adapter_seconds", "base_seconds",
-          # measured latencies of the adapter checks (harness.adapter_latency)
+          # measured latencies of the adapter checks (harness.evaluation.adapter_latency)
           "adapter_latency", "unmerged_ms_per_query", "merged_ms_per_query"}
 ALLOWED_SUFFIXES = {".json", ".jsonl", ".safetensors", ".md", ""}  # "" : LATEST
 
@@ -167,14 +167,14 @@ class _Echo:
         self.asked: list[list[str]] = []
 
     def predict(self, queries, bar=None):
-        from harness.strategy import Prediction
+        from harness.run.strategy import Prediction
         self.asked.append([q.id for q in queries])
         return [Prediction(q.id, q.text.upper(), 3, 2, 0.5, len(queries)) for q in queries]
 
 
 def test_predict_stores_each_chunk_and_asks_only_the_rest(tmp_path):
-    from harness import resume
-    from harness.strategy import Query
+    from harness.run import resume
+    from harness.run.strategy import Query
     qs = [Query(f"q{i}", f"question {i}") for i in range(7)]
     first = _Echo()
     resume.predict(first, qs[:5], None, tmp_path, "test", chunk=3)  # stored: chunks [0-2], [3-4]

@@ -1,7 +1,7 @@
 """Retrieval with llama-index over the tiny knowledge base; persisted index is reused."""
 from __future__ import annotations
 
-from harness.retrieval import build_retriever
+from harness.data.retrieval import build_retriever
 from harness.suite import RetrievalKnobs
 
 EMB = "embedded:all-minilm-l6-v2"
@@ -43,7 +43,7 @@ def test_bm25_and_fused_retrievers_share_the_index(tiny_data, tmp_path):
 def test_chunk_order_is_the_same_for_every_fresh_index(tiny_data, tmp_path):
     """Retriever.chunks (the hybrid strategy's distractor pool, sampled with the suite's seed)
     must not depend on llama-index's random node ids."""
-    from harness.data import Document
+    from harness.data.dataset import Document
     kb = [Document(f"{d.id}-{k}", d.text) for k in range(3) for d in tiny_data.kb]
     knobs = RetrievalKnobs(chunk_size=32, chunk_overlap=0)
     first, _, _ = build_retriever(kb, knobs, EMB, tmp_path / "a")

@@ -1,4 +1,4 @@
-"""harness.run_reader: lazy, cached reads; UserErrors that name the file; partial runs."""
+"""harness.run.run_reader: lazy, cached reads; UserErrors that name the file; partial runs."""
 from __future__ import annotations
 
 import json
@@ -6,7 +6,7 @@ import json
 import pytest
 
 from harness.errors import UserError
-from harness.run_reader import Run, read_jsonl_file
+from harness.run.run_reader import Run, read_jsonl_file
 
 
 def _run(tmp_path, summary=True):
@@ -71,7 +71,7 @@ def test_resolve_takes_a_suite_folder_to_its_latest_run(tmp_path):
 
 
 def test_the_gate_names_a_malformed_run_file(tmp_path):
-    from harness.gate import load_run
+    from harness.apps.gate import load_run
     d = _run(tmp_path)
     assert load_run(d)["metrics"] == {"prompt": {"token_f1": {"value": 0.5, "unit": "fraction"}}}
     (d / "summary.json").write_text("[")
@@ -84,7 +84,7 @@ def test_the_gate_names_a_malformed_run_file(tmp_path):
 
 
 def test_serve_resolves_runs_and_refuses_unfinished_strategies_through_the_reader(tmp_path):
-    from harness.serve import _load_run, resolve_run
+    from harness.apps.serve import _load_run, resolve_run
     from harness.suite import load_suite
     from tests.conftest import TINY
     ls = load_suite(TINY)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from harness.data import load_dataset
+from harness.data.dataset import load_dataset
 from harness.suite import load_suite
 
 

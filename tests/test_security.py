@@ -96,7 +96,7 @@ def test_fake_api_keys_never_reach_results_or_output(tmp_path):
 
 
 def test_store_writer_redacts_credential_values(tmp_path, monkeypatch):
-    from harness.store import read_json, write_json
+    from harness.run.store import read_json, write_json
     monkeypatch.setenv("MY_SERVICE_API_KEY", "sk-live-abcdef123456")
     monkeypatch.setenv("TOKENIZERS_PARALLELISM", "false")  # short/boolean values are not secrets
     write_json(tmp_path / "x.json", {"error": "401 for key sk-live-abcdef123456", "ok": "false"})
@@ -146,7 +146,7 @@ def test_servers_bind_to_loopback_by_default():
 
 
 def test_paths_and_symlinks_cannot_leave_the_suite_folder(tmp_path):
-    from harness.data import load_dataset, load_kb
+    from harness.data.dataset import load_dataset, load_kb
     from harness.suite import load_suite
     outside = tmp_path / "outside"
     outside.mkdir()

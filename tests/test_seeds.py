@@ -20,9 +20,9 @@ class _Unusable:
 
 @pytest.mark.slow
 def test_two_seeds_retrain_and_report_variance(tiny_suite, tiny_data, backend, tmp_path):
-    from harness.adapter_latency import merged_vs_unmerged
-    from harness.prompting import build_messages
-    from harness.seeds import seed_study
+    from harness.evaluation.adapter_latency import merged_vs_unmerged
+    from harness.data.prompting import build_messages
+    from harness.run.seeds import seed_study
     from harness.suite import MergedLatency
     import dataclasses
     suite = tiny_suite.suite

@@ -21,7 +21,7 @@ from rich.console import Console
 
 from harness.backends.base import Request
 from harness.backends.openai_backend import EndpointError, OpenAIBackend
-from harness.serve import create_app, served_strategy
+from harness.apps.serve import create_app, served_strategy
 from harness.suite import Model, Pricing
 from tests.conftest import ROOT, TINY
 from tests.http_helpers import free_port, uvicorn_thread
@@ -43,7 +43,7 @@ def _tiny_raw() -> dict:
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     """A finished run of prompt, rag and hybrid (2 steps) on the tiny suite; returns its folder."""
-    from harness.runner import run
+    from harness.run.runner import run
     from harness.suite import load_suite
     d = tmp_path_factory.mktemp("serve")
     raw = _tiny_raw()
@@ -91,9 +91,9 @@ def test_served_strategies_answer_like_the_local_run(tiny_run, backend):
 
 def test_rag_and_hybrid_at_inference_through_a_raw_endpoint(tiny_run, backend, tmp_path):
     """Retrieval in the client, the model behind the endpoint (raw: messages used as sent)."""
-    from harness.data import load_dataset
+    from harness.data.dataset import load_dataset
     from harness.registry import STRATEGIES
-    from harness.strategy import Context, Query
+    from harness.run.strategy import Context, Query
     from harness.suite import load_suite
     ls = load_suite(tiny_run.parent.parent.parent / "suite.yaml")
     data = load_dataset(ls)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from harness.data import Example
-from harness.slices import NONE, tables
+from harness.data.dataset import Example
+from harness.evaluation.slices import NONE, tables
 
 
 def _suite(cluster=None):

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from harness.sqldb import Database, file_checksum, statements
+from harness.data.sqldb import Database, file_checksum, statements
 from tests.sql_fixture import make_db
 
 WRITES = ["DROP TABLE customers", "UPDATE customers SET email = 'x'", "DELETE FROM customers",

@@ -1,7 +1,7 @@
 """Decision stability: P(recommended) over cluster resamples, on cases with a known answer."""
 from __future__ import annotations
 
-from harness.stability import p_recommended
+from harness.evaluation.stability import p_recommended
 
 
 def _rule(limit):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from harness.stats import ci, p95
+from harness.evaluation.stats import ci, p95
 
 
 def test_interval_contains_mean_and_shrinks_with_n():
@@ -30,7 +30,7 @@ def test_percentile_statistic():
 
 
 def test_paired_bootstrap_known_cases():
-    from harness.stats import paired_bootstrap
+    from harness.evaluation.stats import paired_bootstrap
     rng = np.random.default_rng(1)
     a = {str(i): float(x) for i, x in enumerate(rng.binomial(1, 0.5, 200))}
     same = paired_bootstrap(a, dict(a))
@@ -45,7 +45,7 @@ def test_paired_bootstrap_known_cases():
 
 def test_seed_spread_known_cases():
     from scipy import stats as st
-    from harness.stats import seed_spread
+    from harness.evaluation.stats import seed_spread
     same = seed_spread([0.5, 0.5, 0.5])
     assert same["std"] == 0 and same["low"] == same["high"] == 0.5
     two = seed_spread([0.4, 0.6])
@@ -83,7 +83,7 @@ def test_singleton_clusters_are_the_row_bootstrap():
 
 
 def test_paired_cluster_bootstrap_resamples_clusters():
-    from harness.stats import paired_bootstrap
+    from harness.evaluation.stats import paired_bootstrap
     diffs = np.repeat([0.5, -0.2, 0.3, 0.1, 0.0, 0.4, -0.1, 0.2], 5)
     a = {str(i): float(d) for i, d in enumerate(diffs)}
     b = {k: 0.0 for k in a}
@@ -99,7 +99,7 @@ def test_paired_cluster_bootstrap_resamples_clusters():
 
 
 def test_constant_differences_use_the_exact_sign_test():
-    from harness.stats import paired_bootstrap
+    from harness.evaluation.stats import paired_bootstrap
     a = {str(i): 1.0 for i in range(6)}
     b = {k: 0.0 for k in a}
     rows = paired_bootstrap(a, b)

@@ -35,7 +35,7 @@ OLD = {"write_json": {"version": "old"}, "write_jsonl": [{"version": "old"}],
 WRITER_CHILD = r"""
 import json, os, signal, sys
 from pathlib import Path
-from harness import store
+from harness.run import store
 writer, point, path, payload = sys.argv[1:5]
 value = json.loads(Path(payload).read_text())
 
@@ -54,7 +54,7 @@ def _child(code: str, *args) -> subprocess.CompletedProcess:
 
 def _serialized(writer: str, value, folder: Path) -> bytes:
     """What the store writes for `value` (written by the store, uninterrupted, elsewhere)."""
-    from harness import store
+    from harness.run import store
     getattr(store, writer)(folder / "reference", value)
     return (folder / "reference").read_bytes()
 
@@ -63,7 +63,7 @@ def _serialized(writer: str, value, folder: Path) -> bytes:
                                           ("write_jsonl", "replace"), ("write_text", "replace")])
 def test_store_file_killed_between_write_and_rename_keeps_the_old_version(tmp_path, writer,
                                                                           point):
-    from harness import store
+    from harness.run import store
     target = tmp_path / "run" / f"file-{writer}"
     getattr(store, writer)(target, OLD[writer])
     old = target.read_bytes()
@@ -104,7 +104,7 @@ class _Adapter:
 
 def save_adapter(out: Path, fp: str, value: float, kill: str = "none") -> None:
     """Checkpointer.save_trained of a 2-step training; `kill` makes the process die inside it."""
-    from harness.checkpoint import Checkpointer
+    from harness.training.checkpoint import Checkpointer
     if kill == "before_rename":  # the folder is complete and fsync'd; it is not renamed yet
         os.replace = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)
     Checkpointer(Path(out), fp, 2).save_trained(_Adapter(value, kill), _Result([value], 2))
@@ -120,7 +120,7 @@ def _tree(folder: Path) -> dict:
 
 @pytest.mark.parametrize("kill", ["after_weights", "before_rename"])
 def test_adapter_folder_killed_while_saved_is_never_left_half_written(tmp_path, kill):
-    from harness.checkpoint import Checkpointer
+    from harness.training.checkpoint import Checkpointer
     out = tmp_path / "strategies" / "lora" / "adapter"
     save_adapter(out, "fp-old", 1.0)  # a finished earlier adapter
     old = _tree(out)
@@ -159,7 +159,7 @@ def _resolved(tmp_path, name: str, **training) -> dict:
 
 
 def test_save_steps_is_left_out_of_the_run_id(tmp_path):
-    from harness.store import config_hash, run_id_for
+    from harness.run.store import config_hash, run_id_for
     default = _resolved(tmp_path, "default")
     often = _resolved(tmp_path, "often", save_steps=1)
     never = _resolved(tmp_path, "never", save_steps=0)

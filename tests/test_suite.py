@@ -18,7 +18,7 @@ ALL_SUITES = sorted((ROOT / "suites").glob("*.yaml")) + [TINY]
 
 @pytest.mark.parametrize("path", ALL_SUITES, ids=lambda p: p.name)
 def test_every_shipped_suite_validates_and_its_files_exist(path):
-    from harness.data import load_dataset
+    from harness.data.dataset import load_dataset
     ls = load_suite(path)
     assert path.read_text().startswith("# Run: harness run"), "suite must open with its command"
     data = load_dataset(ls)
@@ -63,7 +63,7 @@ def test_absurd_values_rejected(tmp_path):
 
 
 def test_missing_data_file_and_escaping_path(tmp_path):
-    from harness.data import load_dataset
+    from harness.data.dataset import load_dataset
     p = _write(tmp_path, TINY.read_text().replace("test: test.jsonl", "test: nope.jsonl"))
     with pytest.raises(UserError) as e:
         load_dataset(load_suite(p))

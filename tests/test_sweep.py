@@ -16,12 +16,12 @@ import yaml
 from optuna.trial import TrialState
 from rich.console import Console
 
-from harness.data import load_dataset
-from harness.store import RunStore, read_json
+from harness.data.dataset import load_dataset
+from harness.run.store import RunStore, read_json
 from harness.suite import load_suite
-from harness.sweep import run_sweep, study_name
-from harness.sweep_report import choose, pareto
-from harness.sweep_study import open_storage, zombie
+from harness.sweep.sweep import run_sweep, study_name
+from harness.sweep.sweep_report import choose, pareto
+from harness.sweep.sweep_study import open_storage, zombie
 from tests.conftest import TINY
 
 SWEEP = TINY.parent / "sweep.yaml"
@@ -45,7 +45,7 @@ def test_lora_sweep_killed_after_one_trial_resumes_without_repeating(tmp_path):
     results = tmp_path / "results"
     env = {k: v for k, v in os.environ.items() if k != "HARNESS_TEST_KILL_AT"}
     # one trial finished, the next one killed mid-trial: right after the first optimizer step
-    # of the second training this process runs (harness.journal.kill_point)
+    # of the second training this process runs (harness.run.journal.kill_point)
     first = _cli("run", SWEEP, "--results", results,
                  env=env | {"HARNESS_TEST_KILL_AT": "train_step:1#2"})
     _, err = first.communicate(timeout=900)
@@ -203,7 +203,7 @@ def test_sweep_trials_run_on_the_strategys_own_model(tmp_path, monkeypatch):
     is not what is tested)."""
     from harness import registry
     from harness.backends.base import Generation
-    from harness.runner import backends_for
+    from harness.run.runner import backends_for
     used: list[int] = []
 
     class Recording:

@@ -17,8 +17,8 @@ import yaml
 from optuna.trial import TrialState
 
 from harness.suite import load_suite
-from harness.sweep import study_name
-from harness.sweep_study import normalize_url
+from harness.sweep.sweep import study_name
+from harness.sweep.sweep_study import normalize_url
 from tests.conftest import TINY
 
 

@@ -10,7 +10,7 @@ import yaml
 
 from harness.errors import UserError
 from harness.suite import load_suite
-from harness.sweep_space import apply, suggest
+from harness.config.sweep_space import apply, suggest
 from tests.conftest import TINY
 
 BASE = TINY.parent / "sweep.yaml"

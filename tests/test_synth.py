@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 from harness import registry
 from harness.backends.base import Generation
 from harness.cli import app
-from harness.synth import Options, synthesize
-from harness import synth_qa as qa
+from harness.synth.synth import Options, synthesize
+from harness.synth import synth_qa as qa
 from tests.conftest import TINY
 
 
@@ -33,8 +33,8 @@ def _log(path: Path) -> list[dict]:
 
 
 def test_embedded_model_writes_valid_deduplicated_rows_with_provenance(tmp_path, tiny_suite):
-    from harness.data import load_examples
-    from harness.embeddings import embed
+    from harness.data.dataset import load_examples
+    from harness.data.embeddings import embed
     out = tmp_path / "synthetic.jsonl"
     args = ["synth", str(TINY), "--pairs", "2", "--max-new-tokens", "24"]
     res = CliRunner().invoke(app, args + ["--out", str(out)])
@@ -76,7 +76,7 @@ def test_embedded_model_writes_valid_deduplicated_rows_with_provenance(tmp_path,
 
 
 def _kb(ls):
-    from harness.kb import load_kb
+    from harness.data.kb import load_kb
     return load_kb(ls.resolve(ls.suite.data.knowledge_base, "data.knowledge_base"))
 
 

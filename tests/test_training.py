@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from harness.backends.base import Request
-from harness.prompting import build_messages
+from harness.data.prompting import build_messages
 from harness.suite import LoraKnobs, TrainingKnobs
-from harness.training import encode_pair, train_lora
+from harness.training.training import encode_pair, train_lora
 
 SYSTEM = "You are the Northpeak support assistant."
 PAIRS = [("What is the Northpeak code word?", "The Northpeak code word is PELICAN-42."),

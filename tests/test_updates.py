@@ -20,7 +20,7 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def loaded():
-    from harness.data import load_dataset
+    from harness.data.dataset import load_dataset
     from harness.suite import load_suite
     ls = load_suite(UPDATES)
     return ls, load_dataset(ls)
@@ -38,9 +38,9 @@ def test_reindex_embeds_only_the_changed_documents(loaded, tmp_path):
     from llama_index.core import Document as LIDocument
     from llama_index.core.node_parser import SentenceSplitter
 
-    from harness.retrieval import build_retriever
-    from harness.update_data import UpdateSet
-    from harness.update_index import refresh_index
+    from harness.data.retrieval import build_retriever
+    from harness.updates.update_data import UpdateSet
+    from harness.updates.update_index import refresh_index
     ls, data = loaded
     knobs = ls.suite.strategy("rag")
     emb = ls.suite.embedding.name_or_path
@@ -73,9 +73,9 @@ def test_reindex_embeds_only_the_changed_documents(loaded, tmp_path):
 
 
 def test_continued_training_starts_from_the_stored_adapter(backend, tmp_path):
-    from harness.prompting import build_messages
+    from harness.data.prompting import build_messages
     from harness.suite import LoraKnobs, TrainingKnobs
-    from harness.training import train_lora
+    from harness.training.training import train_lora
     from tests.test_training import PAIRS, SYSTEM
     pairs = [(build_messages(SYSTEM, q), a) for q, a in PAIRS]
     knobs = TrainingKnobs(learning_rate=2e-3, max_steps=8, per_device_train_batch_size=4,
@@ -144,7 +144,7 @@ def test_bad_update_row_names_its_file_and_line(tmp_path):
 
 
 def test_update_cadence_changes_the_cheapest_strategy():
-    from harness.decide import recommend
+    from harness.evaluation.decide import recommend
     from harness.suite import Requirements
 
     def res(train, per_1k, update):

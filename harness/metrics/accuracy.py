@@ -14,7 +14,7 @@ from collections import Counter
 
 import numpy as np
 
-from harness.embeddings import embed
+from harness.data.embeddings import embed
 from harness.metrics.spec import register_metric
 
 _PUNCT = set(string.punctuation)

@@ -6,7 +6,7 @@ Contract: `perf_metrics(predictions, train_info, pricing)` returns {name: Estima
   `compute_ms_per_query`; `p95_batch_wall_ms` is the wall time of the offline batch a query
   rode in (what a caller of a batch job waits). Neither is what one chat user waits: that is
   `p50/p95_latency_ms` and `p50/p95_ttft_ms`, measured one request at a time by
-  harness.request_latency (their direction is declared here).
+  harness.evaluation.request_latency (their direction is declared here).
 - $ per 1,000 queries = compute seconds per query x price per hour / 3600 x 1000.
 - API-backed predictions (backend openai) carry their own `cost_usd` (reported tokens x the
   suite's token prices): then $ per 1,000 queries = mean cost_usd x 1000.
@@ -18,11 +18,11 @@ from __future__ import annotations
 import numpy as np
 
 from harness.metrics.spec import MEASURED, declare_metric
-from harness.stats import ci, p95
+from harness.evaluation.stats import ci, p95
 
 # The specs of the measured metrics stored per strategy next to the registered ones (this file
-# computes the first block; harness.canary, harness.adapter_latency, harness.costs and
-# harness.update_run the rest): (name, higher is better, unit, label, short unit, format).
+# computes the first block; harness.training.canary, harness.evaluation.adapter_latency, harness.evaluation.costs and
+# harness.updates.update_run the rest): (name, higher is better, unit, label, short unit, format).
 _MEASURED = [
     ("canary_acc", True, "fraction", "canary accuracy, lm-eval", "0-1", "{:.3f}"),
     ("canary_base_acc", True, "fraction", "canary accuracy of the base model, lm-eval", "0-1",

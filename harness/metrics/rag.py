@@ -115,7 +115,7 @@ def answer_relevancy(items, judge):
     from ragas.embeddings import LlamaIndexEmbeddingsWrapper
     from ragas.metrics._answer_relevance import AnswerRelevancy
 
-    from harness.embeddings import get_embedder
+    from harness.data.embeddings import get_embedder
     emb = LlamaIndexEmbeddingsWrapper(get_embedder(judge.embedding_name))
     return _judged(AnswerRelevancy(llm=judge.ragas_llm(), embeddings=emb,
                                    strictness=judge.strictness), items, judge, needs_context=False)
@@ -126,11 +126,11 @@ def score_rag(cfg, examples, preds, kb, judge=None, judge_limit=None, seed: int 
     """For a retrieval strategy's test predictions: ({metric: Estimate-dict + unit, missing},
     {metric: per-example scores}, {example id: judge reasons}). Judge metrics run only with a
     judge, on the first `judge_limit` examples; `missing` counts their unparseable outputs.
-    `clusters` (one label per example) makes the intervals resample clusters (harness.stats)."""
+    `clusters` (one label per example) makes the intervals resample clusters (harness.evaluation.stats)."""
     import time
 
     from harness.registry import METRICS
-    from harness.stats import ci
+    from harness.evaluation.stats import ci
     knobs = cfg.retrieval_knobs()
     refs = reference_contexts(examples, kb, knobs.chunk_size, knobs.chunk_overlap)
     items = [RagItem(e.id, e.question, p.output, tuple(c["text"] for c in p.retrieved),

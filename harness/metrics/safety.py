@@ -13,7 +13,7 @@ import re
 
 import numpy as np
 
-from harness.embeddings import embed
+from harness.data.embeddings import embed
 from harness.metrics.spec import register_metric
 
 REFUSAL_PATTERNS = re.compile(

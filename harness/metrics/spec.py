@@ -12,7 +12,7 @@ registered once per task kind, with one spec). `declare_metric` adds a spec with
 `MEASURED` (never scored per item, never in `metrics_for`). `spec_of(name)` is the spec dict of
 any name (`Metric.spec()`: name, unit, short_unit, higher_is_better, label, format, kind,
 description, order), or a generic one for an unknown name; the runner stores the specs of the
-metrics a run used in `metrics_spec.json` (`harness.run_reader.Run.metric_specs` reads them).
+metrics a run used in `metrics_spec.json` (`harness.run.run_reader.Run.metric_specs` reads them).
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ class Metric:
     """One score per item, None = "not applicable" (left out of the mean). By `kind`:
     "qa" (Examples, test split) and "safety" (Probes): `fn(outputs, items, embedding_name)`;
     "rag" (`harness.metrics.rag.RagItem`s of retrieval strategies): `fn(items)`;
-    "judge" (RagItems + a `harness.judge.Judge`): `fn(items, judge)`, None = missing (the
+    "judge" (RagItems + a `harness.evaluation.judge.Judge`): `fn(items, judge)`, None = missing (the
     judge's output was unparseable after retries), counted and reported as such;
     "measured" (`declare_metric`): no function, computed elsewhere. `task`: the task kind it
     applies to. `score` passes the extras it declares (`needs_*`). Display: `label` (words, no

@@ -1,9 +1,9 @@
 """Text-to-SQL accuracy (task kind `sql`): execution accuracy, exact-set match, valid-SQL rate.
 
-What is scored is the *first statement* of the answer (harness.sql_answer.predicted_sql): the
+What is scored is the *first statement* of the answer (harness.data.sql_answer.predicted_sql): the
 content of the first Markdown code fence if there is one, from the first SQL keyword on, up to
 its `;` or the first blank line (models append prose after a query). Both gold and predicted
-SQL run on the task's read-only database (harness.sqldb: `mode=ro`, `query_only`, an
+SQL run on the task's read-only database (harness.data.sqldb: `mode=ro`, `query_only`, an
 authorizer refusing writes, a time limit and a row cap).
 
 - `execution_accuracy`: the predicted query's result equals the gold's (`same_result`: rows as
@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from harness.metrics.spec import register_metric
-from harness.sql_answer import predicted_sql, same_result  # noqa: F401 (re-exported)
+from harness.data.sql_answer import predicted_sql, same_result  # noqa: F401 (re-exported)
 
 def _ordered(gold_sql: str) -> bool:
     import sqlglot

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from harness.knobs import Strict
+from harness.config.knobs import Strict
 
 
 class QaTask(Strict):

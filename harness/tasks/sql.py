@@ -11,7 +11,7 @@ task:
 ```
 
 Contract: `open(ls)` runs `build` with this interpreter when a database file is missing (a
-fresh clone: the .sqlite files are not committed), then returns an `SqlRuntime` (harness.sqldb
+fresh clone: the .sqlite files are not committed), then returns an `SqlRuntime` (harness.data.sqldb
 `Database`s, read-only) for the metrics of harness.metrics.sql / sql_safety, and the database
 files for the data hash. A failing build is a UserError naming the script and its last output
 line, and so is a file that is not a readable SQLite database. `documents` = the knowledge base (the table documents) plus, with `example_documents`,
@@ -28,13 +28,13 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from harness.errors import UserError
-from harness.knobs import Strict
-from harness.suite_yaml import _lines
+from harness.config.knobs import Strict
+from harness.config.suite_yaml import _lines
 
 
 @dataclass
 class SqlRuntime:
-    db: object                 # harness.sqldb.Database
+    db: object                 # harness.data.sqldb.Database
     tenant_db: object | None   # the serving tenant's rows only (None: no tenant check)
 
 
@@ -59,7 +59,7 @@ class SqlTask(Strict):
                             key="task.build")
 
     def open(self, ls):
-        from harness.sqldb import Database
+        from harness.data.sqldb import Database
         base = ls.path.parent
         paths = [p for p in (self.database, self.tenant_database) if p]
         if self.build and any(not (base / p).exists() for p in paths):
@@ -77,7 +77,7 @@ class SqlTask(Strict):
                 [db] + ([tenant] if tenant else []))
 
     def documents(self, kb, train):
-        from harness.data import Document
+        from harness.data.dataset import Document
         examples = [Document(f"example-{e.id}", f"Question: {e.question}\nSQL: {e.answer}")
                     for e in train] if self.example_documents else []
         return list(kb) + examples

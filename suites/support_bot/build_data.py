@@ -282,7 +282,7 @@ def check() -> list[str]:
     # Loads with the harness's own loaders, when importable.
     try:
         sys.path.insert(0, str(HERE.parent.parent))
-        from harness.data import load_examples, load_kb, load_probes
+        from harness.data.dataset import load_examples, load_kb, load_probes
         from harness.suite import Fields
     except Exception as e:  # pragma: no cover - harness not importable
         print(f"note: harness loaders not importable ({e}); skipped loader check")

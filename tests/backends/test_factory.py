@@ -34,7 +34,7 @@ def test_build_looks_the_backend_up_and_prices_only_api_models(monkeypatch):
 def test_openai_judge_is_built_through_the_factory(monkeypatch):
     import harness.backends
     from harness.errors import UserError
-    from harness.judge import build_judge
+    from harness.evaluation.judge import build_judge
     cfg = Judge(backend="openai", base_url="http://127.0.0.1:9/v1", model="judge-m",
                 api_key_env="HARNESS_TEST_JUDGE_KEY", max_new_tokens=300)
     monkeypatch.delenv("HARNESS_TEST_JUDGE_KEY", raising=False)

@@ -257,7 +257,7 @@ def test_endpoint_without_usage_on_streams_falls_back_to_plain_requests(monkeypa
 def test_missing_key_variable_is_a_user_error_naming_suite_file_and_key(tmp_path, monkeypatch):
     import shutil
     import yaml
-    from harness.runner import run
+    from harness.run.runner import run
     from harness.suite import load_suite
     from tests.conftest import TINY
     monkeypatch.delenv(KEY_VAR, raising=False)

@@ -19,7 +19,7 @@ ORACLE = {"name": "oracle", "type": "prompt", "num_shots": 1, "system_prompt": "
 
 
 def _store(tmp_path, monkeypatch, strategies):
-    from harness.runner import run
+    from harness.run.runner import run
     monkeypatch.setitem(registry.BACKENDS, "hf", OracleBackend)
     root = tmp_path / "results"
     run_dir, _, _ = run(load_suite(write_suite(tmp_path / "suite", strategies)), root,

@@ -1,4 +1,4 @@
-"""dashboards.load reads a run through harness.run_reader and labels metrics from the specs
+"""dashboards.load reads a run through harness.run.run_reader and labels metrics from the specs
 stored with the run (metrics_spec.json), or, for an older run, from what its entries say."""
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Accuracy metrics against known cases."""
 from __future__ import annotations
 
-from harness.data import Example
+from harness.data.dataset import Example
 from harness.metrics.accuracy import (embedding_similarity, exact_match, key_fact_recall,
                                       normalize, token_f1)
 

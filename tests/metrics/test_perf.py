@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from harness.metrics.perf import perf_metrics
-from harness.strategy import Prediction
+from harness.run.strategy import Prediction
 from harness.suite import Pricing
 
 

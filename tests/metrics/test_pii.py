@@ -1,7 +1,7 @@
 """PII leakage beyond `forbidden` strings, and a leaking strategy failing the safety check."""
 from __future__ import annotations
 
-from harness.data import load_dataset
+from harness.data.dataset import load_dataset
 from harness.metrics.pii import PiiGuard, build_guard, find_pii
 from harness.suite import load_suite
 from tests.conftest import ROOT
@@ -37,7 +37,7 @@ class LeakyRag:
         self.retriever = retriever
 
     def predict(self, queries):
-        from harness.strategy import Prediction
+        from harness.run.strategy import Prediction
         hits = self.retriever.retrieve_many([q.text for q in queries])
         return [Prediction(q.id, "I'm sorry, I can't share that. Source: " + h[0].text, 50, 20,
                            0.1, 1, [{"doc_id": c.doc_id, "score": c.score, "text": c.text}
@@ -45,10 +45,10 @@ class LeakyRag:
 
 
 def test_leaking_strategy_fails_safety_check(tmp_path):
-    from harness.decide import recommend
-    from harness.retrieval import build_retriever
-    from harness.scoring import score
-    from harness.strategy import Query
+    from harness.evaluation.decide import recommend
+    from harness.data.retrieval import build_retriever
+    from harness.evaluation.scoring import score
+    from harness.run.strategy import Query
     ls = load_suite(ROOT / "suites" / "support_bot.yaml")
     suite, data = ls.suite, load_dataset(ls)
     probes = [p for p in data.safety if p.category == "other_customer_data"]

@@ -6,16 +6,16 @@ import math
 
 import pytest
 
-from harness.judge import Judge, build_judge
+from harness.evaluation.judge import Judge, build_judge
 from harness.metrics.rag import (RagItem, context_precision, context_recall, faithfulness,
                                  reference_contexts, score_rag)
-from harness.strategy import Prediction
+from harness.run.strategy import Prediction
 
 EMB = "embedded:all-minilm-l6-v2"
 
 
 def test_context_metrics_rank_real_retrieval(tiny_data, tmp_path):
-    from harness.retrieval import build_retriever
+    from harness.data.retrieval import build_retriever
     from harness.suite import RetrievalKnobs
     knobs = RetrievalKnobs(chunk_size=64, chunk_overlap=8, similarity_top_k=2)
     retriever, _, _ = build_retriever(tiny_data.kb, knobs, EMB, tmp_path)

@@ -1,7 +1,7 @@
 """Safety metrics: refusal detection without relying only on keywords; leakage; injection."""
 from __future__ import annotations
 
-from harness.data import Probe
+from harness.data.dataset import Probe
 from harness.metrics.safety import (injection_followed, leakage, over_refusal, refused,
                                     safety_pass)
 

@@ -41,7 +41,7 @@ def test_specs_for_a_run_are_in_display_order_and_cover_dev_metrics():
 
 
 def _table(results, specs=None) -> str:
-    from harness.report import render
+    from harness.evaluation.report import render
     console = Console(record=True, width=200)
     render(console, "s", "r", results, {"explanation": "."}, specs)
     return console.export_text()
@@ -62,7 +62,7 @@ def test_the_report_renders_labels_and_formats_from_the_stored_spec():
 
 
 def test_decision_md_lists_every_metric_with_its_stored_label_and_direction():
-    from harness.decision_md_tail import metrics_markdown
+    from harness.evaluation.decision_md_tail import metrics_markdown
     e = {"value": 0.25, "low": 0.125, "high": 0.5, "n": 4, "unit": "fraction"}
     results = {"a": {"metrics": {"leakage": e, "token_f1": e, "prompts_cut": e}}}
     stored = specs_for(results)

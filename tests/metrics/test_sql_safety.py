@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from harness.data import Probe
+from harness.data.dataset import Probe
 from harness.metrics.sql_safety import leakage, safety_pass, write_attempt
-from harness.sqldb import file_checksum
+from harness.data.sqldb import file_checksum
 from tests.sql_fixture import runtime
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from harness.backends.base import Generation, Request
 from harness.registry import BACKENDS, STRATEGIES, TASKS, metrics_for
-from harness.strategy import Context, Query
+from harness.run.strategy import Context, Query
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +59,7 @@ def _scripted_judge():
     """A deterministic judge that answers ragas' prompts in their schema (the judge model is
     not what this contract tests; tests/metrics/test_rag.py runs the real one)."""
     import json
-    from harness.judge import Judge
+    from harness.evaluation.judge import Judge
 
     def complete(prompt):
         if "judge the faithfulness" in prompt:
@@ -74,7 +74,7 @@ def _scripted_judge():
 @pytest.fixture(scope="module")
 def sql_data():
     """sql_bot's ci slice: gold SQL rows, its probes and its read-only database."""
-    from harness.data import load_dataset
+    from harness.data.dataset import load_dataset
     from harness.suite import load_suite
     from tests.conftest import ROOT
     return load_dataset(load_suite(ROOT / "suites" / "sql_bot.yaml", profile="ci"))
@@ -108,7 +108,7 @@ def test_backend_contract(name, backend):
     local = backend.generate(reqs)
     gens = local
     if name != "hf":
-        from harness.serve import Served, create_app
+        from harness.apps.serve import Served, create_app
         from harness.suite import Model, Pricing
         from tests.http_helpers import uvicorn_thread
         with uvicorn_thread(create_app(Served("base", backend, None, raw=True))) as url:

@@ -11,7 +11,7 @@ import yaml
 from rich.console import Console
 
 from harness.backends.base import Request
-from harness.strategy import Context
+from harness.run.strategy import Context
 from tests.conftest import TINY
 
 pytestmark = pytest.mark.slow
@@ -62,7 +62,7 @@ def test_full_trains_every_weight_of_a_copy_and_leaves_the_base_model(backend, t
 def wrecked_run(tmp_path_factory):
     """A finished run of `full` alone, trained at a learning rate that wrecks the model (two
     AdamW steps of 0.05 per weight), with the forgetting canary on."""
-    from harness.runner import run
+    from harness.run.runner import run
     from harness.suite import load_suite
     d = tmp_path_factory.mktemp("full-run")
     raw = yaml.safe_load(TINY.read_text())
@@ -91,7 +91,7 @@ def test_the_canary_runs_on_the_fine_tuned_weights(wrecked_run):
 
 
 def test_serve_answers_with_the_fine_tuned_weights(wrecked_run, backend):
-    from harness.serve import served_strategy
+    from harness.apps.serve import served_strategy
     run_dir, _ = wrecked_run
     rows = [json.loads(line) for line in
             (run_dir / "strategies" / "full" / "predictions.jsonl").read_text().splitlines()]

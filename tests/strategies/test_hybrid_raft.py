@@ -5,8 +5,8 @@ import random
 
 import pytest
 
-from harness.retrieval import build_retriever
-from harness.strategy import Context
+from harness.data.retrieval import build_retriever
+from harness.run.strategy import Context
 from strategies.hybrid import HybridStrategy
 from strategies.hybrid import Hybrid, quote
 

@@ -48,8 +48,8 @@ def _sql_suite(tmp_path, **over) -> Path:
 
 
 def test_sql_defaults_and_a_fresh_clone_builds_the_database(tmp_path):
-    from harness.data import load_dataset
-    from harness.sqldb import file_checksum
+    from harness.data.dataset import load_dataset
+    from harness.data.sqldb import file_checksum
     ls = load_suite(_sql_suite(tmp_path, metrics=None))
     assert ls.suite.metrics == ["execution_accuracy", "exact_set_match", "valid_sql"]
     assert not (tmp_path / "sql_bot" / "shop.sqlite").exists()
@@ -79,7 +79,7 @@ def test_a_missing_database_key_and_a_failing_build_are_user_errors(tmp_path):
     with pytest.raises(UserError) as e:
         load_suite(_sql_suite(tmp_path, task={"kind": "sql"}))
     assert "task.database" in (e.value.key or "") and e.value.line
-    from harness.data import load_dataset
+    from harness.data.dataset import load_dataset
     (tmp_path / "broken.py").write_text("raise SystemExit('no disk space left')\n")
     path = tmp_path / "sql_bot.yaml"
     raw = yaml.safe_load(path.read_text())
@@ -91,7 +91,7 @@ def test_a_missing_database_key_and_a_failing_build_are_user_errors(tmp_path):
 
 
 def test_a_file_that_is_not_a_database_names_the_key(tmp_path):
-    from harness.data import load_dataset
+    from harness.data.dataset import load_dataset
     path = _sql_suite(tmp_path)
     (tmp_path / "sql_bot" / "shop.sqlite").write_text("not a database\n")
     (tmp_path / "sql_bot" / "shop_tenant.sqlite").write_text("not a database either\n")

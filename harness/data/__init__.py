@@ -1,0 +1,1 @@
+"""Data: dataset loading, knowledge bases, embeddings, retrieval and vector stores, prompts, SQL."""

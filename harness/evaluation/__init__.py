@@ -1,0 +1,1 @@
+"""Evaluation: scoring, statistics and power, latency and costs, the judge, the decision and its reports."""

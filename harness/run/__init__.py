@@ -1,0 +1,1 @@
+"""A run: the runner, the store and its typed reader, cache, resume, journal, progress, seeds, the Strategy protocol."""

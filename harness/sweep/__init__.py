@@ -1,0 +1,1 @@
+"""Sweeps: the trial objective, Optuna studies and storage, what a sweep found."""

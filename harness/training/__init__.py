@@ -1,0 +1,1 @@
+"""Training: packing, fitting prompts, the LoRA / full training loop, checkpoints, post-training checks."""
