@@ -5,8 +5,9 @@ strategies/base.py), `BACKENDS[name]` a ModelBackend class, `TASKS[kind]` a task
 (harness/tasks/: what a suite's rows are, which metrics apply, what retrieval indexes),
 `METRICS[name]` a `Metric` and `metrics_for(kind)` the metrics that apply to a task kind (a
 name such as `safety_pass` may be registered once per task kind, with one spec). Metric
-modules register themselves with `@register_metric` (harness.metrics.spec, re-exported here)
-when imported at the bottom of this file.
+modules register themselves with `@register_metric` (harness.metrics.spec, re-exported here);
+this file imports none of them: the first read of the metric tables discovers every module of
+the harness.metrics package (`harness.metrics.spec.discover`), so a metric family is its file.
 Classes are imported on first lookup. Strategies are discovered, not listed: every module
 `strategies/<type>.py` (other than `base` and `_private` ones) is the strategy `<type>`, and its
 class is the one defined there that carries a `Config` (`strategy_class`). `strategy_union()` is
@@ -95,5 +96,3 @@ def task_union():
     """The suite's `task:` block: a union (on `kind`) of the registered task config models."""
     return Annotated[Union[tuple(TASKS[k] for k in TASKS)], Field(discriminator="kind")]
 
-
-from harness.metrics import accuracy, perf, rag, safety, sql, sql_safety  # noqa: E402,F401  (registers)

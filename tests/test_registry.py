@@ -79,3 +79,47 @@ def test_validating_a_suite_imports_no_torch():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
+
+
+def _imported_modules(path: Path) -> set[str]:
+    import ast
+    out = set()
+    for n in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(n, ast.Import):
+            out |= {a.name for a in n.names}
+        elif isinstance(n, ast.ImportFrom) and n.module:
+            out |= {n.module} | {f"{n.module}.{a.name}" for a in n.names}
+    return out
+
+
+def test_the_registry_imports_no_metric_module_by_name():
+    """Metric families are discovered (harness.metrics.spec.discover), not listed: the registry
+    names, of harness.metrics, only the spec module whose tables it re-exports."""
+    families = {f"harness.metrics.{f.stem}" for f in (ROOT / "harness/metrics").glob("*.py")}
+    named = _imported_modules(ROOT / "harness/registry.py") & (families | {"harness.metrics"})
+    assert named == {"harness.metrics.spec"}, sorted(named)
+
+
+def test_metric_families_are_discovered_on_first_read_and_a_new_file_is_one(tmp_path):
+    """Importing the registry imports no metric family; the first read of the table imports
+    every module of harness.metrics, including one dropped into the package (its file alone)."""
+    (tmp_path / "zz_probe_family.py").write_text(
+        "from harness.metrics.spec import register_metric\n"
+        "@register_metric('probe_metric', label='probe', task='qa')\n"
+        "def probe_metric(outputs, items, embedding_name):\n    return [1.0 for _ in items]\n")
+    code = (
+        "import sys, harness.metrics as m; m.__path__.append(sys.argv[1])\n"
+        "import harness.registry as r\n"
+        "fams = sorted(k for k in sys.modules if k.startswith('harness.metrics.'))\n"
+        "print(fams == ['harness.metrics.spec'], fams)\n"
+        "print('probe_metric' in r.METRICS, 'probe_metric' in r.metrics_for('qa'),\n"
+        "      'token_f1' in r.METRICS, 'canary_drop' in r.MEASURED,\n"
+        "      r.spec_of('probe_metric')['label'] == 'probe')\n"
+        "print(sorted(k for k in sys.modules if k.startswith('harness.metrics.')))\n")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=ROOT, text=True,
+                         capture_output=True, check=True).stdout.splitlines()
+    assert out[0].startswith("True"), out[0]
+    assert out[1] == "True True True True True"
+    files = {f"harness.metrics.{f.stem}" for f in (ROOT / "harness/metrics").glob("*.py")
+             if f.stem != "__init__"}
+    assert set(eval(out[2])) == files | {"harness.metrics.zz_probe_family"}

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from harness.metrics.spec import MEASURED, declare_metric
+from harness.metrics.spec import declare_metric
 from harness.evaluation.stats import ci, p95
 
 # The specs of the measured metrics stored per strategy next to the registered ones (this file
@@ -55,8 +55,7 @@ for _i, (_n, _hib, _unit, _label, _short, _fmt) in enumerate(_MEASURED):
                    format=_fmt, order=180 + 10 * _i)
 # True where higher is better, by name (what scoring stores with each measured entry; gates
 # may name these). update_* are the strategy's, not a query's: not gateable, as before.
-PERF_METRICS = {n: MEASURED[n].higher_is_better for n, *_ in _MEASURED
-                if not n.startswith("update_")}
+PERF_METRICS = {n: hib for n, hib, *_ in _MEASURED if not n.startswith("update_")}
 
 
 def _entry(est, unit: str) -> dict:

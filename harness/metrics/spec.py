@@ -4,8 +4,12 @@ use, and `declare_metric` for measured metrics (latency, cost, training, canary)
 computes.
 
 Contract: a leaf module (stdlib only), so metric modules register themselves without importing
-harness.registry, which re-exports these names and imports the metric modules: no import
-circle between the registry and the metrics. `@register_metric(name, ...)` registers a per-item
+harness.registry, which re-exports these names and imports no metric module. Metric families
+are discovered, not listed: the first read of `METRICS`, `MEASURED`, `metrics_for`, `spec_of`
+or `specs_for` imports every module of the harness.metrics package (`discover()`; not `spec`
+and not `_private` ones), so a new metric family is its file alone (plus its test). Importing
+one family module directly registers that family without discovering the others.
+`@register_metric(name, ...)` registers a per-item
 function as a `Metric` for one task kind; `metrics_for(kind)` is what applies to a suite of that
 kind; `METRICS[name]` the spec of a per-item name (a name such as `safety_pass` may be
 registered once per task kind, with one spec). `declare_metric` adds a spec with no function to
@@ -16,6 +20,10 @@ metrics a run used in `metrics_spec.json` (`harness.run.run_reader.Run.metric_sp
 """
 from __future__ import annotations
 
+import importlib
+import pkgutil
+import threading
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Callable
 
@@ -60,12 +68,70 @@ class Metric:
             "label": self.label or self.name.replace("_", " ")}
 
 
-METRICS: dict[str, Metric] = {}   # by name: the spec (unit, direction, kind) of every name
-MEASURED: dict[str, Metric] = {}  # specs of measured metrics (declare_metric), by name
+_LOCK = threading.RLock()
+_discovered = False
+
+
+def discover() -> None:
+    """Import every metric family module of this package once (each registers its metrics on
+    import); later calls return at once. A family that fails to import raises, and the next
+    call tries again. Reads during discovery (a family reading the tables) see them partial."""
+    global _discovered
+    if _discovered:
+        return
+    with _LOCK:
+        if _discovered:
+            return
+        _discovered = True   # first, so reads from inside the imports below do not recurse
+        try:
+            pkg = importlib.import_module(__package__)
+            for m in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+                if m.name != "spec" and not m.name.startswith("_"):
+                    importlib.import_module(f"{__package__}.{m.name}")
+        except BaseException:
+            _discovered = False
+            raise
+
+
+class _Table(MutableMapping):
+    """name -> Metric; reading it discovers the metric families first (`discover`). Assigning
+    works as with a dict (a test's stand-in); registration writes through `_put`."""
+
+    def __init__(self):
+        self._d: dict[str, Metric] = {}
+
+    def _put(self, name: str, m: Metric) -> Metric:
+        return self._d.setdefault(name, m)
+
+    def __getitem__(self, name: str) -> Metric:
+        discover()
+        return self._d[name]
+
+    def __setitem__(self, name: str, m: Metric) -> None:
+        self._d[name] = m
+
+    def __delitem__(self, name: str) -> None:
+        del self._d[name]
+
+    def __iter__(self):
+        discover()
+        return iter(self._d)
+
+    def __len__(self) -> int:
+        discover()
+        return len(self._d)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({sorted(self)})"
+
+
+METRICS = _Table()    # by name: the spec (unit, direction, kind) of every per-item name
+MEASURED = _Table()   # specs of measured metrics (declare_metric), by name
 _BY_TASK: dict[str, dict[str, Metric]] = {}
 
 
 def metrics_for(task: str) -> dict[str, Metric]:
+    discover()
     return _BY_TASK.get(task, {})   # the metrics that apply to a task kind, by name
 
 
@@ -82,7 +148,7 @@ def register_metric(name: str, *, higher_is_better: bool = True, kind: str = "qa
     def wrap(fn):
         m = Metric(name, fn, higher_is_better, kind, unit, description, needs_guard, task,
                    needs_task, label, short_unit, format, order)
-        _same(METRICS.setdefault(name, m), m)
+        _same(METRICS._put(name, m), m)
         _BY_TASK.setdefault(task, {})[name] = m
         return fn
     return wrap
@@ -94,7 +160,7 @@ def declare_metric(name: str, *, higher_is_better: bool, unit: str, label: str,
     """The spec of a metric computed outside a per-item function (perf, training, canary)."""
     m = Metric(name, None, higher_is_better, "measured", unit, description, label=label,
                short_unit=short_unit, format=format, order=order)
-    _same(MEASURED.setdefault(name, m), m)
+    _same(MEASURED._put(name, m), m)
     return m
 
 
