@@ -14,7 +14,9 @@ Contract:
   never read here. Only the chosen configurations are then evaluated on test by harness.run.runner.
 - Stored in the run folder: `studies.db` (the default Optuna storage; `optuna-dashboard
   sqlite:///.../studies.db` opens it), `sweeps.json` (every trial: state, parameters, dev scores,
-  seconds, error; each study's Pareto front; what was spent), `learning_curve.json` when
+  seconds, error; each study's Pareto front; what was spent), `chosen_suite.yaml` (the chosen
+  configurations as a suite `harness run` evaluates without sweeping: harness.sweep.chosen; its
+  path is printed), `learning_curve.json` when
   `training.train_size` is searched, and the chosen trial's trained weights (its config's
   `trained_folder`) copied to `strategies/<name>/` so that the normal path does not train again.
 """
@@ -30,6 +32,7 @@ import optuna
 from optuna.trial import TrialState
 
 from harness.sweep import sweep_study as ss
+from harness.sweep.chosen import FILE as CHOSEN_FILE, write_chosen
 from harness.errors import UserError
 from harness.evaluation.request_latency import LATENCY_METRICS, request_latency
 from harness.run.store import config_hash, write_json
@@ -242,7 +245,7 @@ def _finish(ls, store, studies, objs, stopped, url, all_trials, console):
                        "seconds": round(sum(ss.seconds(t) for t in trials), 1),
                        "pareto_front": [t.number for t in front],
                        "trials": [row(t, names) for t in trials]})
-    new = []
+    new, alternatives = [], {}
     for s in suite.strategies:
         mine = [t for t in all_trials if t.user_attrs.get("strategy") == s.name]
         best = choose(mine, directions) if s.search else None
@@ -256,6 +259,8 @@ def _finish(ls, store, studies, objs, stopped, url, all_trials, console):
         new.append(cfg)
         chosen[s.name] = {"trial": best.number, "config": best.user_attrs["config"],
                           "dev": best.user_attrs.get("dev"), "values": dict(zip(names, best.values))}
+        alternatives[s.name] = [(t.number, t.user_attrs["config"], dict(zip(names, t.values)))
+                                for t in pareto(mine, directions) if t.number != best.number]
         _adopt(store, s, best)
     ran = [t for t in all_trials if t.state != TrialState.WAITING]
     spent = {"trials": len(ran), "unrun_slots": len(all_trials) - len(ran),
@@ -272,8 +277,11 @@ def _finish(ls, store, studies, objs, stopped, url, all_trials, console):
         "selection": "trials scored on the dev split only; the chosen configuration of each "
                      "strategy is then evaluated once on test",
         "budget": suite.sweep.model_dump(mode="json", by_alias=True), "spent": spent,
-        "chosen": chosen, "studies": report})
+        "chosen": chosen, "chosen_suite": CHOSEN_FILE, "studies": report})
     print_summary(console, report, chosen, spent, names)
+    path = write_chosen(ls, chosen, alternatives, store.run_dir)
+    console.print(f"chosen configurations: {path}  (harness run {path}: evaluates them alone, "
+                  "without a sweep)", highlight=False)
     return suite.model_copy(update={"strategies": new})
 
 
