@@ -224,8 +224,11 @@ def train_record(run_dir: Path, strategy: str) -> dict | None:
     return rec if isinstance(rec, dict) else None
 
 
-def study_files(run_dir: Path) -> list[Path]:
-    return sorted(p for p in Path(run_dir).glob("*.db") if p.is_file())
+def sweep_storage(run_dir: Path) -> str | None:
+    """The Optuna storage URL the run's sweep recorded (sweeps.json `storage`, password hidden)."""
+    data = read_json(Path(run_dir) / "sweeps.json")
+    url = data.get("storage") if isinstance(data, dict) else None
+    return url if isinstance(url, str) and url else None
 
 
 def learning_curve(run_dir: Path) -> dict:

@@ -1,32 +1,39 @@
-"""Sweeps: Optuna studies stored with the run (*.db), the learning curve, LoRA training losses."""
-from __future__ import annotations
+"""Sweeps: the run's Optuna studies, the learning curve, LoRA training losses.
 
-import atexit
-import shutil
-import tempfile
-from pathlib import Path
+Studies are read through Optuna's storage API (dashboards.studies) from any storage URL: the one
+typed in the sidebar, else the one the run's sweep recorded (sweeps.json), else the run's default
+`studies.db`. Nothing is written to the storage or the run folder."""
+from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import charts, load, ui
+from dashboards import charts, load, studies, ui
 from dashboards.fmt import md
 
-_TMP = Path(tempfile.mkdtemp(prefix="harness-dash-"))
-atexit.register(shutil.rmtree, _TMP, ignore_errors=True)
+
+@st.cache_resource(show_spinner="opening study storage", max_entries=16)
+def _storage(url: str):
+    """One read-only Optuna storage per URL (trials are read from it live on every rerun)."""
+    return studies.open_storage(url)
 
 
-@st.cache_resource(show_spinner="opening study database", max_entries=16)
-def studies(db: str, sig: tuple) -> list:
-    """Every study in an Optuna SQLite file, opened from a private copy (the store stays read-only)."""
-    import optuna
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    dst = Path(tempfile.mkdtemp(dir=_TMP)) / Path(db).name
-    for suffix in ("", "-wal", "-shm"):
-        if Path(db + suffix).exists():
-            shutil.copy2(db + suffix, str(dst) + suffix)
-    storage = optuna.storages.RDBStorage(f"sqlite:///{dst}")
-    return [optuna.load_study(study_name=n, storage=storage)
-            for n in optuna.get_all_study_names(storage)]
+def show_storage(url: str) -> None:
+    """Every study of one storage, each in an expander (the first one open)."""
+    f = studies.sqlite_file(url)
+    where = f.name if f is not None else studies.shown(url)
+    st.caption(f"Optuna storage: {md(studies.shown(url))}")
+    try:
+        storage = _storage(url)
+        found = studies.summaries(storage)
+    except Exception as e:   # ValueError from open_storage; anything a foreign database raises
+        msg = str(e).splitlines()[0][:300] if str(e) else type(e).__name__
+        st.warning(f"{md(studies.shown(url))} is not a readable Optuna storage: {md(msg)}")
+        return
+    if not found:
+        st.info(f"{md(where)} holds no study.")
+    for k, (name, _) in enumerate(found):
+        with st.expander(md(f"{where} · study {name}"), expanded=k == 0):
+            draw_study(studies.load(storage, name), key=f"study_{k}")
 
 
 def draw_study(study, key: str) -> None:
@@ -70,24 +77,20 @@ ui.header("Sweeps", run)
 
 with ui.section("optuna studies"):
     st.subheader("Hyper-parameter sweeps (Optuna)")
-    dbs = load.study_files(run.run_dir)
-    if not dbs:
-        st.info("No sweeps stored for this run. When a sweep runs, its Optuna studies are saved "
-                "as SQLite files in the run folder (studies.db or any *.db), and this page then "
-                "shows the optimisation history, parameter importances and parallel coordinates. "
-                f"Looked in: {md(run.run_dir)}")
-    for db in dbs:
-        try:
-            found = studies(str(db), (db.stat().st_mtime_ns, db.stat().st_size))
-        except Exception as e:
-            st.warning(f"{md(db.name)} is not a readable Optuna study database: "
-                       f"{type(e).__name__}: {md(str(e).splitlines()[0][:200] if str(e) else '')}")
-            continue
-        if not found:
-            st.info(f"{md(db.name)} holds no study.")
-        for k, study in enumerate(found):
-            with st.expander(md(f"{db.name} · study {study.study_name}"), expanded=k == 0):
-                draw_study(study, key=f"{db.stem}_{k}")
+    typed = st.sidebar.text_input(
+        "Optuna storage URL", key="sweeps_storage",
+        placeholder="sqlite:///path/studies.db, postgresql://user:password@host/db",
+        help="Any Optuna storage URL, read only. Empty: the storage this run's sweep recorded "
+             "(sweeps.json), else the run folder's studies.db.").strip()
+    urls = [typed] if typed else studies.candidates(run.run_dir, load.sweep_storage(run.run_dir))
+    if not urls:
+        st.info("No sweeps stored for this run. When a sweep runs, its Optuna studies go to the "
+                "storage it was given (sweep.storage or --storage; by default studies.db in the "
+                "run folder), recorded in sweeps.json, and this page then shows the optimisation "
+                "history, parameter importances and parallel coordinates. Any other storage: "
+                f"type its URL in the sidebar. Looked in: {md(run.run_dir)}")
+    for url in urls:
+        show_storage(url)
 
 with ui.section("learning curve"):
     st.subheader("Learning curve")

@@ -180,6 +180,47 @@ def test_sweeps_with_optuna_study_and_learning_curve(monkeypatch, store, copy_ru
     assert specs[3]["data"][0]["x"] == [5, 10, 20]
 
 
+def _small_study(optuna, url: str, name: str):
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(study_name=name, direction="minimize", storage=url)
+    study.optimize(lambda t: (t.suggest_int("chunk_size", 64, 512) - 200) ** 2
+                   + t.suggest_int("similarity_top_k", 1, 5), n_trials=6)
+
+
+def test_sweeps_reads_the_storage_url_the_run_recorded(monkeypatch, store, copy_run, tmp_path):
+    """A sweep given `--storage URL` records the URL in sweeps.json; the page opens that
+    storage through Optuna (here a SQLite file outside the run folder), not the run's files."""
+    optuna = pytest.importorskip("optuna")
+    root, run_dir = copy_run(store.second)
+    db = tmp_path / "team" / "optuna.sqlite3"
+    db.parent.mkdir()
+    _small_study(optuna, f"sqlite:///{db}", "rag-chunks")
+    (run_dir / "sweeps.json").write_text(json.dumps({"storage": f"sqlite:///{db}"}))
+    at = open_page(monkeypatch, root, "sweeps")
+    assert not at.error and not at.warning, [e.value for e in at.error + at.warning]
+    body = text(at)
+    assert "optuna.sqlite3 · study rag-chunks" in body and "No sweeps stored" not in body
+    assert "6 trials, 6 complete; direction(s): minimize" in body
+    assert "chunk_size" in json.dumps(charts(at)[2])   # parallel coordinates of that study
+
+
+def test_sweeps_reads_any_storage_url_typed_in_the_sidebar(monkeypatch, store, copy_run, tmp_path):
+    optuna = pytest.importorskip("optuna")
+    db = tmp_path / "elsewhere.db"
+    _small_study(optuna, f"sqlite:///{db}", "typed-study")
+    at = open_page(monkeypatch, store.root, "sweeps")
+    assert "No sweeps stored for this run" in text(at)
+    at.sidebar.text_input(key="sweeps_storage").set_value(f"sqlite:///{db}").run()
+    assert not at.exception and not at.error, [e.value for e in at.exception]
+    body = text(at)
+    assert "elsewhere.db · study typed-study" in body and "No sweeps stored" not in body
+    at.sidebar.text_input(key="sweeps_storage").set_value(
+        "postgresql://me:secret@127.0.0.1:1/none").run()
+    assert not at.exception
+    warning = " ".join(w.value for w in at.warning)
+    assert "is not a readable Optuna storage" in warning and "secret" not in warning
+
+
 def test_examples_side_by_side_and_filters(monkeypatch, store):
     at = open_page(monkeypatch, store.root, "examples")
     preds = {s: [json.loads(l) for l in (store.run_dir(store.second) / "strategies" / s /
