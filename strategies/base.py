@@ -21,6 +21,8 @@ Contract:
   manager yielding the backend that answers for it (the base: the backend as it is; a trained
   strategy: its trained weights attached, detached again when the block ends). Evaluation,
   batch-1 latency, the forgetting canary and `harness serve` all enter it.
+- `QuestionPrompts` (a mixin): `requests`/`predict` (and the training prompts) of a strategy
+  that answers the question alone through `served` (lora, full).
 - Module level imports stay light (pydantic, harness.config.knobs): validating a suite imports every
   strategy file, so torch, transformers, peft and llama-index are imported inside methods.
 """
@@ -109,6 +111,43 @@ class WeightTraining(StrategyBase):
             "prompt_tokens_cut": sum(f.cut_tokens for f in fits)}
         write_json(self.ctx.artifact_dir / "train.json", info)
         return info
+
+
+class QuestionPrompts:
+    """For a strategy that answers the question alone (system prompt + question: no retrieval,
+    no shots) through `served(backend)`, and trains on the same prompts (lora, full).
+
+    - `train_fits(backend)`: (fits, rows): the first `training.train_size` train rows, each
+      fitted (harness.training.fit.Fitter.for_training on `backend`) as a training prompt with
+      its reference answer.
+    - `requests(questions)`: the chat requests for these questions, fitted to the strategy's
+      model (`Fitter.for_generation`); no retrieval, so no contexts (`None`).
+    - `predict(queries, bar)`: those requests answered by `served(ctx.backend)`.
+    """
+
+    def train_fits(self, backend):
+        from harness.data.prompting import builder
+        from harness.training.fit import Fitter
+        build = builder(self.ctx.suite)
+        fitter = Fitter.for_training(backend, self.config.training)
+        train = self.ctx.data.train[: self.config.training.train_size]
+        return [fitter.fit(build, e.question, answer=e.answer) for e in train], train
+
+    def requests(self, questions: list[str]):
+        from harness.backends.base import Request
+        from harness.data.prompting import builder
+        from harness.training.fit import Fitter
+        build = builder(self.ctx.suite)
+        fitter = Fitter.for_generation(self.ctx.backend, self.ctx.suite.model_for(self.config))
+        fits = [fitter.fit(build, q) for q in questions]
+        return [Request(f.messages, cut_tokens=f.cut_tokens) for f in fits], None
+
+    def predict(self, queries, bar=None):
+        from harness.run.strategy import to_predictions
+        reqs, _ = self.requests([q.text for q in queries])
+        with self.served(self.ctx.backend) as b:
+            return to_predictions(queries, b.generate(reqs, bar.advance if bar else None),
+                                  requests=reqs)
 
 
 class AdapterTraining(WeightTraining):

@@ -20,12 +20,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from harness.backends.base import Request
-from harness.training.fit import Fitter
 from harness.config.knobs import Model, Search, TrainingKnobs
-from harness.data.prompting import builder
-from harness.run.strategy import Context, Query, to_predictions
-from strategies.base import StrategyConfig, WeightTraining
+from harness.run.strategy import Context
+from strategies.base import QuestionPrompts, StrategyConfig, WeightTraining
 
 
 class FullTrainingKnobs(TrainingKnobs):
@@ -46,7 +43,8 @@ class FullStrategy(StrategyConfig):
     seeds: list[int] | None = None   # retrain once per seed and report seed variance
 
 
-class Full(WeightTraining):
+class Full(QuestionPrompts, WeightTraining):
+    """requests/predict: QuestionPrompts (lora's prompts, answered by the fine-tuned weights)."""
     Config = FullStrategy   # built as Full(config, ctx): see WeightTraining
 
     def __init__(self, config: FullStrategy, ctx: Context):
@@ -59,10 +57,7 @@ class Full(WeightTraining):
         backend = self.trainable_backend("every weight of the model")
         import copy
         from harness.training.training import train_module  # torch: only when something is trained
-        build = builder(self.ctx.suite)
-        fitter = Fitter.for_training(backend, self.config.training)
-        train = self.ctx.data.train[: self.config.training.train_size]
-        fits = [fitter.fit(build, e.question, answer=e.answer) for e in train]
+        fits, train = self.train_fits(backend)
         model = copy.deepcopy(backend.model)  # trained; the base model stays as loaded
         model.requires_grad_(True)
         res = train_module(model, backend, [(f.messages, e.answer) for f, e in zip(fits, train)],
@@ -79,16 +74,3 @@ class Full(WeightTraining):
             self._trained = type(base).from_pretrained(
                 str(self.trained_dir), dtype=base.dtype).to(base.device).eval()
         return backend.using(self._trained)
-
-    def requests(self, questions: list[str]):
-        """The chat requests for these questions (lora's prompts: system prompt + question)."""
-        build = builder(self.ctx.suite)
-        fitter = Fitter.for_generation(self.ctx.backend, self.ctx.suite.model_for(self.config))
-        fits = [fitter.fit(build, q) for q in questions]
-        return [Request(f.messages, cut_tokens=f.cut_tokens) for f in fits], None
-
-    def predict(self, queries: list[Query], bar=None):
-        reqs, _ = self.requests([q.text for q in queries])
-        with self.served(self.ctx.backend) as b:
-            return to_predictions(queries, b.generate(reqs, bar.advance if bar else None),
-                                  requests=reqs)

@@ -2,28 +2,19 @@
 sizes and the schema the system prompt lists are the database's."""
 from __future__ import annotations
 
-import json
-import sqlite3
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.suites.helpers import rows, suite_script
 
 HERE = Path(__file__).resolve().parents[2] / "suites" / "sql_bot"
 
 
 @pytest.fixture(scope="module")
 def build():
-    # Both suites have a build_data.py: a plain `import build_data` would return whichever
-    # suite's module was imported first in this process, so drop that cached entry first.
-    sys.path.insert(0, str(HERE))
-    sys.modules.pop("build_data", None)
-    try:
-        import build_data
+    with suite_script("sql_bot") as build_data:
         yield build_data
-    finally:
-        sys.path.remove(str(HERE))
-        sys.modules.pop("build_data", None)
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +24,7 @@ def conn(build):
 
 
 def _rows(name):
-    return [json.loads(line) for line in (HERE / name).read_text().splitlines() if line.strip()]
+    return rows("sql_bot", name)
 
 
 def test_committed_files_equal_a_fresh_build(build):

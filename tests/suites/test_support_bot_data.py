@@ -2,30 +2,20 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parents[2] / "suites" / "support_bot"
+from tests.suites.helpers import rows, suite_script
 
 
 @pytest.fixture(scope="module")
 def build_data():
-    # Both suites have a build_data.py: a plain `import build_data` would return whichever
-    # suite's module was imported first in this process, so drop that cached entry first.
-    sys.path.insert(0, str(HERE))
-    sys.modules.pop("build_data", None)
-    try:
-        import build_data
-        yield build_data
-    finally:
-        sys.path.remove(str(HERE))
-        sys.modules.pop("build_data", None)
+    with suite_script("support_bot") as module:
+        yield module
 
 
 def _rows(name):
-    return [json.loads(line) for line in (HERE / name).read_text().splitlines() if line.strip()]
+    return rows("support_bot", name)
 
 
 def test_committed_files_pass_the_check(build_data):
@@ -55,13 +45,9 @@ def test_a_probe_copied_into_train_is_caught(build_data, question):
 
 
 def test_the_update_matches_its_build_and_changes_every_stale_row():
-    sys.path.insert(0, str(HERE))
-    try:
-        import build_update
-    finally:
-        sys.path.remove(str(HERE))
-    files = build_update.build()
-    assert build_update.check(files) == []
+    with suite_script("support_bot", "build_update") as build_update:
+        files = build_update.build()
+        assert build_update.check(files) == []
     test_ids = {r["id"]: r for r in _rows("test.jsonl")}
     questions = [json.loads(line) for line in files["questions.jsonl"].splitlines()]
     replaced = [q for q in questions if q["id"] in test_ids]
