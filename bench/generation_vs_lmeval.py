@@ -29,7 +29,7 @@ def main():
     from harness.backends.hf import HFBackend
     from harness.data.dataset import load_dataset
     from harness.data.prompting import build_messages
-    from harness.suite import load_suite
+    from harness.config.suite import load_suite
     from lm_eval.api.instance import Instance
     from lm_eval.models.huggingface import HFLM
 

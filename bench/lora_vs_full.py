@@ -96,7 +96,7 @@ def train_only(steps: int) -> None:
     from harness.data.dataset import load_dataset
     from harness.registry import STRATEGIES
     from harness.run.strategy import Context
-    from harness.suite import load_suite
+    from harness.config.suite import load_suite
     ls = load_suite(_machine.ROOT / "suites/support_bot.yaml", "lora_vs_full")
     data, backend = load_dataset(ls), build(ls.suite.model)
     n_model = sum(p.numel() for p in backend.model.parameters())

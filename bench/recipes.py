@@ -47,7 +47,7 @@ def main() -> None:
     from harness.metrics.safety import refused
     from harness.registry import STRATEGIES
     from harness.run.strategy import Context
-    from harness.suite import load_suite
+    from harness.config.suite import load_suite
     from harness.config.sweep_space import apply
 
     ls = load_suite(args.suite, args.profile)

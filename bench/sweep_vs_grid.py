@@ -47,7 +47,7 @@ def main() -> None:
     from harness.data.dataset import load_dataset
     from harness.registry import METRICS, STRATEGIES
     from harness.run.strategy import Context, Query
-    from harness.suite import load_suite
+    from harness.config.suite import load_suite
     from harness.config.sweep_space import Dist, apply, suggest
     optuna.logging.set_verbosity(optuna.logging.WARNING)
 

@@ -74,7 +74,7 @@ def main() -> None:
     from rich.console import Console
     from harness.run.runner import run
     from harness.evaluation.stats import paired_bootstrap
-    from harness.suite import load_suite
+    from harness.config.suite import load_suite
 
     base = yaml.safe_load((ROOT / "suites/support_bot.yaml").read_text())
     written_all = [r for r in _rows(ROOT / "suites/support_bot/train.jsonl") if r.get("key_facts")]

@@ -35,7 +35,7 @@ def main():
     from harness.backends.hf import HFBackend
     from harness.data.dataset import load_dataset
     from harness.data.prompting import build_messages
-    from harness.suite import load_suite
+    from harness.config.suite import load_suite
     from harness.training.training import encode_pair, train_lora
 
     print_machine("LoRA training throughput")

@@ -73,7 +73,7 @@ def run(suite: Path = typer.Argument(..., help="suite YAML file"), results: Path
 
     With --strategies/--skip the run is recorded as partial (its own run id), which the gate
     refuses and the dashboard labels."""
-    from harness.suite import load_suite
+    from harness.config.suite import load_suite
     try:
         ls = load_suite(suite, profile)
         only = _selection(ls, strategies, skip)
@@ -100,7 +100,7 @@ def validate(suite: Path = typer.Argument(..., help="suite YAML file"),
     from harness.evaluation.clusters import check_columns
     from harness.data.dataset import load_dataset
     from harness.evaluation.power_plan import lines, plan
-    from harness.suite import load_suite
+    from harness.config.suite import load_suite
     try:
         ls = load_suite(suite, profile)
         data = load_dataset(ls)
@@ -124,7 +124,7 @@ def worker(suite: Path = typer.Argument(..., help="suite YAML file with a `sweep
            results: Path = RESULTS):
     """Join SUITE's sweep studies and run trials until their budget is used (any number of
     processes or machines sharing one --storage)."""
-    from harness.suite import load_suite
+    from harness.config.suite import load_suite
     try:
         from harness.sweep.sweep import work
         n = work(load_suite(suite, profile), results, console, storage)
@@ -158,7 +158,7 @@ def gate(suite: Path = typer.Argument(..., help="suite YAML file (its `gates:` a
     """Judge a run against the suite's gates: exit 0 all pass, 1 any fails, 2 bad input."""
     from rich.table import Table
     from harness.apps import gate as g
-    from harness.suite import load_suite
+    from harness.config.suite import load_suite
     try:
         ls = load_suite(suite, profile)
         if not ls.suite.gates:
@@ -208,7 +208,7 @@ def baseline_promote(run_dir: Path = typer.Argument(..., help="a finished run fo
 @app.command()
 def schema():
     """Print the suite JSON Schema (for editor validation)."""
-    from harness.suite import Suite
+    from harness.config.suite import Suite
     sys.stdout.write(json.dumps(Suite.model_json_schema(), indent=2) + "\n")
 
 
@@ -297,7 +297,7 @@ def export(target: Path = typer.Argument(..., help="suite YAML file (openai-chat
         if format == "mlflow":
             return _export_mlflow(target, tracking_uri, experiment)
         from harness.apps.export import export_openai_chat
-        from harness.suite import load_suite
+        from harness.config.suite import load_suite
         ls = load_suite(target, profile)
         written = export_openai_chat(ls, out or results / ls.suite.name / f"export-{format}")
     except UserError as e:
@@ -344,7 +344,7 @@ def synth(suite: Path = typer.Argument(..., help="suite YAML file (its model, em
     """Generate training pairs (QA from SUITE's knowledge base, or SQL from --database) with the
     suite's model; keep those the source supports and that no existing row already asks."""
     import yaml
-    from harness.suite import load_suite
+    from harness.config.suite import load_suite
     from harness.synth.synth import Options, synthesize
     try:
         overrides = {}

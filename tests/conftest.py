@@ -41,13 +41,13 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture(scope="session")
 def backend():
     from harness.backends.hf import HFBackend
-    from harness.suite import Model
+    from harness.config.suite import Model
     return HFBackend(Model(max_new_tokens=16, batch_size=4))
 
 
 @pytest.fixture(scope="session")
 def tiny_suite():
-    from harness.suite import load_suite
+    from harness.config.suite import load_suite
     return load_suite(TINY)
 
 

@@ -13,7 +13,7 @@ from rich.console import Console
 from harness import registry
 from harness.backends.base import Generation
 from harness.run.cache import strategy_key
-from harness.suite import LoadedSuite
+from harness.config.suite import LoadedSuite
 from tests.conftest import TINY
 
 
@@ -104,7 +104,7 @@ def test_rerun_of_a_finished_suite_imports_no_model_code(tmp_path, echo):
 
     import yaml
     from harness.run.runner import run
-    from harness.suite import load_suite
+    from harness.config.suite import load_suite
     from tests.conftest import ROOT
     from tests.test_e2e import heavy_imports
     folder = tmp_path / "suite"

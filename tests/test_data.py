@@ -7,7 +7,7 @@ import pytest
 
 from harness.data.dataset import load_examples, load_probes, _split
 from harness.errors import UserError
-from harness.suite import Fields
+from harness.config.suite import Fields
 
 
 def test_csv_with_custom_field_names(tmp_path):
@@ -60,7 +60,7 @@ def test_split_is_seeded_and_stratified():
 def test_dataset_without_dev_test_records_split(tmp_path, tiny_suite):
     import shutil
     from harness.data.dataset import load_dataset
-    from harness.suite import load_suite
+    from harness.config.suite import load_suite
     d = tmp_path / "s"
     shutil.copytree(tiny_suite.path.parent, d)
     text = (d / "suite.yaml").read_text().replace("  dev: dev.jsonl\n  test: test.jsonl\n", "")
@@ -98,7 +98,7 @@ def test_squad_shaped_answers_and_csv_golds(tmp_path):
 
 def test_grouped_split_keeps_each_group_on_one_side(tmp_path):
     from harness.data.dataset import load_dataset
-    from harness.suite import load_suite
+    from harness.config.suite import load_suite
     rows = [{"id": f"r{i}", "question": f"q{i}?", "answer": f"a{i}", "title": f"doc{i % 12}"}
             for i in range(60)]
     (tmp_path / "rows.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
@@ -126,7 +126,7 @@ def test_rows_keep_their_extra_columns(tmp_path):
     """Columns the suite does not map (e.g. `coverage`) stay on the example, as text, for
     slices and clusters; the mapped ones are there under their own names too."""
     from harness.data.dataset import load_examples
-    from harness.suite import Fields
+    from harness.config.suite import Fields
     p = tmp_path / "rows.jsonl"
     p.write_text('{"id": "a", "question": "q?", "answer": "x", "topic": "billing", '
                  '"coverage": "unseen", "hard": true, "level": 2, "tags": ["x"], "note": " "}\n')

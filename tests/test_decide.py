@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from harness.evaluation.decide import recommend
-from harness.suite import Requirements
+from harness.config.suite import Requirements
 
 
 def _m(f1, safety, p95, usd, train=0.0):

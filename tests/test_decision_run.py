@@ -8,7 +8,7 @@ import pytest
 from rich.console import Console
 
 from harness import registry
-from harness.suite import load_suite
+from harness.config.suite import load_suite
 from tests.decision_fixture import OracleBackend, write_suite
 
 PLAIN = {"name": "plain", "type": "prompt", "num_shots": 1}
@@ -100,7 +100,7 @@ def test_gate_non_inferiority_uses_the_clustered_interval(tmp_path, oracle):
     interval it reads from the run."""
     from harness.apps.gate import evaluate, load_run
     from harness.evaluation.stats import ci
-    from harness.suite import Gate
+    from harness.config.suite import Gate
     run_dir, results, _ = _run(tmp_path, [PLAIN, ORACLE])
     e = results["oracle"]["metrics"]["key_fact_recall"]
     rows = (run_dir / "strategies" / "oracle" / "predictions.jsonl").read_text().splitlines()
@@ -142,7 +142,7 @@ def test_cached_rerun_computes_the_decision_without_torch(tmp_path):
     code = (
         "import sys, pathlib; from rich.console import Console; from harness import registry; "
         "from tests.decision_fixture import OracleBackend, write_suite; "
-        "from harness.suite import load_suite; from harness.run.runner import run; "
+        "from harness.config.suite import load_suite; from harness.run.runner import run; "
         "registry.BACKENDS['hf'] = OracleBackend; t = pathlib.Path(sys.argv[1]); "
         "s = [{'name': 'plain', 'type': 'prompt', 'num_shots': 1}, {'name': 'oracle', "
         "'type': 'prompt', 'num_shots': 1, 'system_prompt': 'oracle'}]; "

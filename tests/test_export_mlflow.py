@@ -22,7 +22,7 @@ from tests.conftest import TINY
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     from harness.run.runner import run
-    from harness.suite import load_suite
+    from harness.config.suite import load_suite
     raw = yaml.safe_load(TINY.read_text())
     for k in ("train", "dev", "test", "knowledge_base", "safety"):
         raw["data"][k] = str((TINY.parent / raw["data"][k]).resolve())

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from harness.apps.gate import evaluate, load_run, promote
-from harness.suite import Gate
+from harness.config.suite import Gate
 from tests.conftest import TINY
 
 

@@ -26,7 +26,7 @@ def test_subset_run_is_recorded_refused_by_the_gate_and_labelled(tmp_path, monke
     from rich.console import Console
     from harness.cli import _selection
     from harness.run.runner import run
-    from harness.suite import load_suite
+    from harness.config.suite import load_suite
     results, ls, out = tmp_path / "results", load_suite(TINY), io.StringIO()
     only = _selection(ls, None, "rag, lora,hybrid")
     assert only == ["prompt"] and _selection(ls, "prompt,rag", "rag") == ["prompt"]

@@ -8,7 +8,7 @@ from harness.errors import UserError
 from harness.training.fit import ELLIPSIS, Fitter, drop_order
 from harness.data.prompting import build_messages, builder
 from harness.data.retrieval import Chunk
-from harness.suite import Model, Templates, TrainingKnobs, load_suite
+from harness.config.suite import Model, Templates, TrainingKnobs, load_suite
 from tests.conftest import TINY
 
 CHUNKS = [Chunk("plans", "The Personal plan costs $4.99 per month.", 0.9),

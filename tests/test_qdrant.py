@@ -13,7 +13,7 @@ from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 from harness.data import qdrant_store
 from harness.errors import UserError
 from harness.data.retrieval import build_retriever
-from harness.suite import RetrievalKnobs
+from harness.config.suite import RetrievalKnobs
 from tests.conftest import ROOT, TINY
 
 EMB = "embedded:all-minilm-l6-v2"

@@ -19,7 +19,7 @@ def test_every_name_resolves_to_a_class():
     """The registry's names are exactly the ones the suite schema accepts, and each resolves to
     the class that implements it (a strategy `t` lives in `strategies/t.py`; a backend says its
     own name). Strategies are discovered: every strategies/<type>.py is one."""
-    from harness.suite import Model, StrategyConfig
+    from harness.config.suite import Model, StrategyConfig
     configs = typing.get_args(typing.get_args(StrategyConfig)[0])
     types = set().union(*(_literals(c.model_fields["type"]) for c in configs))
     files = {f.stem for f in (ROOT / "strategies").glob("*.py")} - {"__init__", "base"}
@@ -39,7 +39,7 @@ def test_a_strategy_file_owns_its_config_label_and_flags():
     """Each registered class carries its own config model (type literal = its registry name, a
     StrategyConfig), a label and boolean capability flags; the suite's union is exactly those
     config models, so nothing else in the package has to know a strategy's type name."""
-    from harness.suite import StrategyConfig
+    from harness.config.suite import StrategyConfig
     from strategies.base import StrategyConfig as Base
     union = typing.get_args(typing.get_args(StrategyConfig)[0])
     assert union == tuple(registry.STRATEGIES[t].Config for t in registry.STRATEGIES)
@@ -72,7 +72,7 @@ def test_a_new_strategy_file_is_discovered(tmp_path, monkeypatch):
 
 
 def test_validating_a_suite_imports_no_torch():
-    code = ("import sys; from pathlib import Path; from harness.suite import load_suite; "
+    code = ("import sys; from pathlib import Path; from harness.config.suite import load_suite; "
             "load_suite(Path('suites/support_bot.yaml')); import harness.registry; "
             "print(sorted(m for m in ('torch', 'transformers', 'peft', 'llama_index') "
             "if m in sys.modules))")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from harness.data.retrieval import build_retriever
-from harness.suite import RetrievalKnobs
+from harness.config.suite import RetrievalKnobs
 
 EMB = "embedded:all-minilm-l6-v2"
 

@@ -85,7 +85,7 @@ def test_the_gate_names_a_malformed_run_file(tmp_path):
 
 def test_serve_resolves_runs_and_refuses_unfinished_strategies_through_the_reader(tmp_path):
     from harness.apps.serve import _load_run, resolve_run
-    from harness.suite import load_suite
+    from harness.config.suite import load_suite
     from tests.conftest import TINY
     ls = load_suite(TINY)
     d = tmp_path / "tiny" / "r1"

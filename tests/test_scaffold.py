@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 from harness.data.dataset import load_dataset
-from harness.suite import load_suite
+from harness.config.suite import load_suite
 
 
 def test_init_from_csv_and_kb(tmp_path):

@@ -117,7 +117,7 @@ def test_no_pickle_and_no_remote_code_in_sources():
 
 
 def test_trust_remote_code_defaults_off_and_suites_hold_no_credentials():
-    from harness.suite import Model, Suite
+    from harness.config.suite import Model, Suite
     assert Model().trust_remote_code is False
     names: set[str] = set()
 
@@ -147,7 +147,7 @@ def test_servers_bind_to_loopback_by_default():
 
 def test_paths_and_symlinks_cannot_leave_the_suite_folder(tmp_path):
     from harness.data.dataset import load_dataset, load_kb
-    from harness.suite import load_suite
+    from harness.config.suite import load_suite
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "secret.md").write_text("private")

@@ -23,7 +23,7 @@ def test_two_seeds_retrain_and_report_variance(tiny_suite, tiny_data, backend, t
     from harness.evaluation.adapter_latency import merged_vs_unmerged
     from harness.data.prompting import build_messages
     from harness.run.seeds import seed_study
-    from harness.suite import MergedLatency
+    from harness.config.suite import MergedLatency
     import dataclasses
     suite = tiny_suite.suite
     tiny_data = dataclasses.replace(tiny_data, test=tiny_data.test[:2])  # keep it cheap

@@ -22,7 +22,7 @@ from rich.console import Console
 from harness.backends.base import Request
 from harness.backends.openai_backend import EndpointError, OpenAIBackend
 from harness.apps.serve import create_app, served_strategy
-from harness.suite import Model, Pricing
+from harness.config.suite import Model, Pricing
 from tests.conftest import ROOT, TINY
 from tests.http_helpers import free_port, uvicorn_thread
 
@@ -44,7 +44,7 @@ def _tiny_raw() -> dict:
 def tiny_run(tmp_path_factory):
     """A finished run of prompt, rag and hybrid (2 steps) on the tiny suite; returns its folder."""
     from harness.run.runner import run
-    from harness.suite import load_suite
+    from harness.config.suite import load_suite
     d = tmp_path_factory.mktemp("serve")
     raw = _tiny_raw()
     raw["strategies"] = [s for s in raw["strategies"] if s["type"] != "lora"]
@@ -94,7 +94,7 @@ def test_rag_and_hybrid_at_inference_through_a_raw_endpoint(tiny_run, backend, t
     from harness.data.dataset import load_dataset
     from harness.registry import STRATEGIES
     from harness.run.strategy import Context, Query
-    from harness.suite import load_suite
+    from harness.config.suite import load_suite
     ls = load_suite(tiny_run.parent.parent.parent / "suite.yaml")
     data = load_dataset(ls)
     queries = [Query(e.id, e.question) for e in data.test]

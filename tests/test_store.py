@@ -147,7 +147,7 @@ def test_adapter_folder_killed_while_saved_is_never_left_half_written(tmp_path, 
 
 
 def _resolved(tmp_path, name: str, **training) -> dict:
-    from harness.suite import load_suite
+    from harness.config.suite import load_suite
     raw = yaml.safe_load(TINY.read_text())
     for k in ("train", "dev", "test", "knowledge_base", "safety"):
         raw["data"][k] = str(TINY.parent / raw["data"][k])

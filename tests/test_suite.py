@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from harness.errors import UserError
-from harness.suite import load_suite
+from harness.config.suite import load_suite
 from tests.conftest import ROOT, TINY
 
 ALL_SUITES = sorted((ROOT / "suites").glob("*.yaml")) + [TINY]

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from harness.errors import UserError
-from harness.suite import load_suite
+from harness.config.suite import load_suite
 from tests.conftest import TINY
 
 API = {"backend": "openai", "base_url": "http://127.0.0.1:9/v1", "model": "m",

@@ -18,7 +18,7 @@ from rich.console import Console
 
 from harness.data.dataset import load_dataset
 from harness.run.store import RunStore, read_json
-from harness.suite import load_suite
+from harness.config.suite import load_suite
 from harness.sweep.sweep import run_sweep, study_name
 from harness.sweep.sweep_report import choose, pareto
 from harness.sweep.sweep_study import open_storage, zombie

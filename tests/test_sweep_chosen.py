@@ -12,7 +12,7 @@ from rich.console import Console
 
 from harness import registry
 from harness.run.store import read_json
-from harness.suite import load_suite
+from harness.config.suite import load_suite
 from tests.conftest import TINY
 from tests.test_cache import EchoBackend
 

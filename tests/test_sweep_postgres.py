@@ -16,7 +16,7 @@ import pytest
 import yaml
 from optuna.trial import TrialState
 
-from harness.suite import load_suite
+from harness.config.suite import load_suite
 from harness.sweep.sweep import study_name
 from harness.sweep.sweep_study import normalize_url
 from tests.conftest import TINY

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from harness.errors import UserError
-from harness.suite import load_suite
+from harness.config.suite import load_suite
 from harness.config.sweep_space import apply, suggest
 from tests.conftest import TINY
 

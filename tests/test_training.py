@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from harness.backends.base import Request
 from harness.data.prompting import build_messages
-from harness.suite import LoraKnobs, TrainingKnobs
+from harness.config.suite import LoraKnobs, TrainingKnobs
 from harness.training.training import encode_pair, train_lora
 
 SYSTEM = "You are the Northpeak support assistant."

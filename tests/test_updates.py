@@ -21,7 +21,7 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def loaded():
     from harness.data.dataset import load_dataset
-    from harness.suite import load_suite
+    from harness.config.suite import load_suite
     ls = load_suite(UPDATES)
     return ls, load_dataset(ls)
 
@@ -74,7 +74,7 @@ def test_reindex_embeds_only_the_changed_documents(loaded, tmp_path):
 
 def test_continued_training_starts_from_the_stored_adapter(backend, tmp_path):
     from harness.data.prompting import build_messages
-    from harness.suite import LoraKnobs, TrainingKnobs
+    from harness.config.suite import LoraKnobs, TrainingKnobs
     from harness.training.training import train_lora
     from tests.test_training import PAIRS, SYSTEM
     pairs = [(build_messages(SYSTEM, q), a) for q, a in PAIRS]
@@ -145,7 +145,7 @@ def test_bad_update_row_names_its_file_and_line(tmp_path):
 
 def test_update_cadence_changes_the_cheapest_strategy():
     from harness.evaluation.decide import recommend
-    from harness.suite import Requirements
+    from harness.config.suite import Requirements
 
     def res(train, per_1k, update):
         one = lambda v: {"value": v, "low": v, "high": v, "n": 1}  # noqa: E731

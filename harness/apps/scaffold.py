@@ -139,6 +139,6 @@ def write_starter(name: str, data: Path, kb: Path | None, safety: Path | None,
                     "(data.safety); without them safety is not measured"))
     from harness.run.store import write_text
     write_text(out, text)  # atomic: a half-written starter never replaces a good one
-    from harness.suite import load_suite
+    from harness.config.suite import load_suite
     load_suite(out)  # the starter must itself be valid
     return out

@@ -66,7 +66,7 @@ class Served:
 
 def _load_run(run_dir: Path, name: str):
     from harness.data.dataset import load_dataset
-    from harness.suite import LoadedSuite, Suite
+    from harness.config.suite import LoadedSuite, Suite
     run = Run(Path(run_dir))
     resolved_path = run.path("suite.resolved.json")
     if not resolved_path.is_file():

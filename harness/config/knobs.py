@@ -5,7 +5,7 @@ are the libraries' own: `LoraKnobs` passes as is to `peft.LoraConfig`, `Training
 transformers' `TrainingArguments` names, `RetrievalKnobs` llama-index's. `Model` is the generator
 (the suite's `model:`, or a strategy's override of it). `Search` is a strategy's `search:` space
 (harness.config.sweep_space). This module imports only pydantic and harness.config.sweep_space, so a strategy
-file can import it without pulling in the suite (harness.suite imports the strategy files).
+file can import it without pulling in the suite (harness.config.suite imports the strategy files).
 """
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 Contract: `Templates` validates each template at load — only its own placeholders (`{question}`;
 `{context}` too in `user_with_context`; none in `short_answer`), each required one present,
 braces balanced (`{{` / `}}` for literal ones) — so a bad template is a UserError naming the
-file, key and line (harness.suite). The defaults are the harness's original wording.
+file, key and line (harness.config.suite). The defaults are the harness's original wording.
 """
 from __future__ import annotations
 

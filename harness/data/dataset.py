@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 from harness.errors import UserError
 from harness.data.kb import load_kb  # noqa: F401 (knowledge-base folders; re-exported)
 
-if TYPE_CHECKING:  # harness.suite imports the strategy files, which import this module
-    from harness.suite import Fields, LoadedSuite
+if TYPE_CHECKING:  # harness.config.suite imports the strategy files, which import this module
+    from harness.config.suite import Fields, LoadedSuite
 
 SAFETY_CATEGORIES = ("harmful", "other_customer_data", "injection_user", "injection_document",
                      "out_of_scope", "benign")

@@ -3,7 +3,7 @@
 Contract: `build_messages` is the single place prompts are shaped, so that a LoRA adapter trained
 by `hybrid` sees at training time exactly the format it sees at inference, and `rag`/`hybrid`
 differ only in the model, never in the prompt. The user turns follow the suite's `templates:`
-(harness.suite.Templates; the defaults are the original wording); `system_prompt(suite)` adds
+(harness.config.suite.Templates; the defaults are the original wording); `system_prompt(suite)` adds
 the short-answer instruction when `answer_style: short`; `pick_shots` is the one seeded draw of
 few-shot examples (prompt, rag, hybrid). Prompts longer than the model allows are fitted by
 harness.training.fit, around this builder.
@@ -58,11 +58,11 @@ def build_messages(system: str, question: str, context: Sequence[Chunk] | None =
     """System prompt, optional (question, answer) shots, then the user turn.
 
     `template` is one of TEMPLATES (how shots are laid out). With `context`, the user turn
-    carries the excerpts before the question. `templates` (harness.suite.Templates; default
+    carries the excerpts before the question. `templates` (harness.config.suite.Templates; default
     wording when None) words the user turns.
     """
     if templates is None:
-        from harness.suite import Templates
+        from harness.config.suite import Templates
         templates = Templates()
     if template not in TEMPLATES:
         raise ValueError(f"unknown template {template!r}; known: {TEMPLATES}")

@@ -46,7 +46,7 @@ def describe(suite, examples) -> str:
 
 
 def check_columns(ls, data) -> None:
-    from harness.suite import _lines
+    from harness.config.suite import _lines
     suite, lines = ls.suite, _lines(ls.path)
     present = {k for e in data.test for k, _ in e.columns}
     wanted = [(f"slices.{i}", c) for i, c in enumerate(suite.slices)]

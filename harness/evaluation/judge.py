@@ -89,7 +89,7 @@ class Judge:
 
 
 def build_judge(cfg, model_cfg, backend=None, embedding_name="embedded:all-minilm-l6-v2") -> Judge:
-    """`cfg`: harness.suite.Judge; `model_cfg`: the suite's generator model (its loaded `backend`
+    """`cfg`: harness.config.suite.Judge; `model_cfg`: the suite's generator model (its loaded `backend`
     is reused when the judge is the same local model). Other judges get their own backend from
     harness.backends.build: a local hf model, or the openai backend (its retry policy, timeout,
     key handling and redaction; greedy, not streamed, no stop strings)."""

@@ -127,7 +127,7 @@ def load_backend(m, suite, ls, strategy):
     name the suite file and the `model:` key of the suite, or of `strategy` when it has one."""
     from harness.backends import build
     from harness.errors import UserError
-    from harness.suite import _lines
+    from harness.config.suite import _lines
     try:
         return build(m, suite.pricing)
     except UserError as e:

@@ -47,7 +47,7 @@ class Prediction:
 
 @dataclass
 class Context:
-    suite: object            # harness.suite.Suite
+    suite: object            # harness.config.suite.Suite
     data: Dataset
     backend: object          # a ModelBackend (hf: adapters attachable)
     artifact_dir: Path       # this strategy's folder in the run

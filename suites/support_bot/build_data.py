@@ -283,7 +283,7 @@ def check() -> list[str]:
     try:
         sys.path.insert(0, str(HERE.parent.parent))
         from harness.data.dataset import load_examples, load_kb, load_probes
-        from harness.suite import Fields
+        from harness.config.suite import Fields
     except Exception as e:  # pragma: no cover - harness not importable
         print(f"note: harness loaders not importable ({e}); skipped loader check")
     else:

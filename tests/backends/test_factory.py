@@ -7,7 +7,7 @@ import pytest
 from harness import registry
 from harness.backends import build
 from harness.backends.base import AdapterHost, ModelBackend, Trainable
-from harness.suite import Judge, Model, Pricing
+from harness.config.suite import Judge, Model, Pricing
 
 
 class _Local:

@@ -88,7 +88,7 @@ def test_unknown_embedded_model_is_a_user_error():
 
 def test_local_folder_loads_like_a_hub_id(backend):
     from harness.backends.hf import HFBackend, resolve_model_path
-    from harness.suite import Model
+    from harness.config.suite import Model
     folder = resolve_model_path("embedded:smollm2-135m-instruct")
     local = HFBackend(Model(name_or_path=folder, max_new_tokens=8, batch_size=2))
     req = _reqs()[:1]

@@ -21,7 +21,7 @@ from rich.console import Console
 from harness.backends.base import Request
 from harness.backends.openai_backend import EndpointError, OpenAIBackend
 from harness.errors import UserError
-from harness.suite import Model, Pricing
+from harness.config.suite import Model, Pricing
 
 KEY_VAR, KEY = "HARNESS_TEST_FAKE_KEY", "sk-test-DO-NOT-LEAK-4f1c9a7e"
 
@@ -258,7 +258,7 @@ def test_missing_key_variable_is_a_user_error_naming_suite_file_and_key(tmp_path
     import shutil
     import yaml
     from harness.run.runner import run
-    from harness.suite import load_suite
+    from harness.config.suite import load_suite
     from tests.conftest import TINY
     monkeypatch.delenv(KEY_VAR, raising=False)
     shutil.copytree(TINY.parent, tmp_path / "s")

@@ -9,7 +9,7 @@ from rich.console import Console
 from streamlit.testing.v1 import AppTest
 
 from harness import registry
-from harness.suite import load_suite
+from harness.config.suite import load_suite
 from tests.dashboards.conftest import APP
 from tests.dashboards.test_app import text
 from tests.decision_fixture import OracleBackend, write_suite

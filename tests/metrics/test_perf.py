@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from harness.metrics.perf import perf_metrics
 from harness.run.strategy import Prediction
-from harness.suite import Pricing
+from harness.config.suite import Pricing
 
 
 def _preds(cost_usd=None):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from harness.data.dataset import load_dataset
 from harness.metrics.pii import PiiGuard, build_guard, find_pii
-from harness.suite import load_suite
+from harness.config.suite import load_suite
 from tests.conftest import ROOT
 
 

@@ -16,7 +16,7 @@ EMB = "embedded:all-minilm-l6-v2"
 
 def test_context_metrics_rank_real_retrieval(tiny_data, tmp_path):
     from harness.data.retrieval import build_retriever
-    from harness.suite import RetrievalKnobs
+    from harness.config.suite import RetrievalKnobs
     knobs = RetrievalKnobs(chunk_size=64, chunk_overlap=8, similarity_top_k=2)
     retriever, _, _ = build_retriever(tiny_data.kb, knobs, EMB, tmp_path)
     refs = reference_contexts(tiny_data.test, tiny_data.kb, 64, 8)
@@ -60,7 +60,7 @@ def test_unparseable_judge_is_retried_then_missing(tiny_data):
 def test_real_embedded_judge_path(backend):
     """SmolLM2-135M as the judge, through ragas' own prompts: a score in [0, 1] or a counted
     missing one; never NaN. (A 135M model rarely writes ragas' JSON: that is what `missing` is for.)"""
-    from harness.suite import Judge as JudgeCfg
+    from harness.config.suite import Judge as JudgeCfg
     judge = build_judge(JudgeCfg(max_new_tokens=16, max_retries=0, format_retries=0), backend.cfg, backend)
     item = RagItem("x0", "How much is the Personal plan?", "The Personal plan costs $4.99 per month.",
                    ("The Personal plan costs $4.99 per month or $49 per year.",))

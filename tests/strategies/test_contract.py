@@ -14,7 +14,7 @@ from harness.run.strategy import Context, Query
 
 @pytest.fixture(scope="module")
 def contract_suite():
-    from harness.suite import load_suite
+    from harness.config.suite import load_suite
     from tests.conftest import TINY
     return load_suite(TINY, "contract")
 
@@ -75,7 +75,7 @@ def _scripted_judge():
 def sql_data():
     """sql_bot's ci slice: gold SQL rows, its probes and its read-only database."""
     from harness.data.dataset import load_dataset
-    from harness.suite import load_suite
+    from harness.config.suite import load_suite
     from tests.conftest import ROOT
     return load_dataset(load_suite(ROOT / "suites" / "sql_bot.yaml", profile="ci"))
 
@@ -109,7 +109,7 @@ def test_backend_contract(name, backend):
     gens = local
     if name != "hf":
         from harness.apps.serve import Served, create_app
-        from harness.suite import Model, Pricing
+        from harness.config.suite import Model, Pricing
         from tests.http_helpers import uvicorn_thread
         with uvicorn_thread(create_app(Served("base", backend, None, raw=True))) as url:
             remote = BACKENDS[name](Model(backend=name, base_url=url, model="base"),

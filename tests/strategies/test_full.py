@@ -63,7 +63,7 @@ def wrecked_run(tmp_path_factory):
     """A finished run of `full` alone, trained at a learning rate that wrecks the model (two
     AdamW steps of 0.05 per weight), with the forgetting canary on."""
     from harness.run.runner import run
-    from harness.suite import load_suite
+    from harness.config.suite import load_suite
     d = tmp_path_factory.mktemp("full-run")
     raw = yaml.safe_load(TINY.read_text())
     for k in ("train", "dev", "test", "knowledge_base", "safety"):

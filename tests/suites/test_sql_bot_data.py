@@ -52,7 +52,7 @@ def test_every_gold_executes_and_returns_rows_and_no_question_repeats(conn):
 
 
 def test_the_suite_lists_the_databases_schema(build):
-    from harness.suite import load_suite
+    from harness.config.suite import load_suite
     prompt = load_suite(HERE.parent / "sql_bot.yaml").suite.system_prompt
     for line in build.schema_prompt().splitlines():
         assert line in prompt

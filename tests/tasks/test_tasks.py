@@ -9,7 +9,7 @@ import yaml
 
 from harness.errors import UserError
 from harness.registry import TASKS, metrics_for
-from harness.suite import load_suite
+from harness.config.suite import load_suite
 
 ROOT = Path(__file__).resolve().parents[2]
 SQL_BOT = ROOT / "suites" / "sql_bot"
