@@ -19,6 +19,7 @@ decode batch can be wide while the peak memory stays that of a small prefill.
 """
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import dataclass
 
@@ -41,8 +42,20 @@ def _static_cache(model, rows: int, length: int, like):
     return cache
 
 
-def _kv(layer):
-    return layer.keys, layer.values
+def _rows_view(cache, rows: slice, filled: int):
+    """A StaticCache over `rows` of `cache`: its layers' keys/values are views of those rows, so
+    a forward pass through it writes into `cache` in place; `filled` positions are taken."""
+    from transformers import StaticCache
+    view = StaticCache.__new__(StaticCache)
+    view.__dict__.update(cache.__dict__)
+    view.layers = []
+    for layer in cache.layers:
+        v = copy.copy(layer)
+        v.keys, v.values = layer.keys[rows], layer.values[rows]
+        v.batch_size = v.keys.shape[0]
+        v.cumulative_length = torch.tensor(filled, dtype=torch.long, device=layer.keys.device)
+        view.layers.append(v)
+    return view
 
 
 def _positions(mask: torch.Tensor) -> torch.Tensor:
@@ -74,24 +87,18 @@ def decode(model, rows: list[list[int]], prefix: Prefix | None, max_new: list[in
             big.keys[:, :, :p], big.values[:, :, :p] = small.keys, small.values
     if streamer is not None:
         streamer.put(torch.tensor(rows[0]))
-    # Prefill a few rows at a time into their slots of the one cache: the activations of a
-    # forward pass grow with rows x width, the cache only with rows.
+    # Prefill a few rows at a time straight into their slots of the one cache (a cache whose
+    # layers are views of those rows): the activations of a pass grow with rows x width.
     step = max(1, prefill_tokens // max(1, width))
     last = torch.empty(n, dtype=torch.long, device=dev)
     for s in range(0, n, step):
         part = slice(s, min(n, s + step))
-        tmp = _static_cache(model, part.stop - part.start, p + width, like)
-        for t, big in zip(tmp.layers, cache.layers):
-            t.keys[:, :, :p], t.values[:, :, :p] = big.keys[part, :, :p], big.values[part, :, :p]
-            t.cumulative_length.fill_(p)
         m = mask[part, :p + width]
         out = model(input_ids=ids[part].to(dev), attention_mask=m.to(dev),
-                    position_ids=_positions(m)[:, p:].to(dev), cache=tmp, use_cache=True,
-                    logits_to_keep=1)
+                    position_ids=_positions(m)[:, p:].to(dev), cache=_rows_view(cache, part, p),
+                    use_cache=True, logits_to_keep=1)
         last[part] = out.logits[:, -1].argmax(-1)
-        for t, big in zip(tmp.layers, cache.layers):
-            big.keys[part, :, :p + width], big.values[part, :, :p + width] = t.keys, t.values
-        del tmp, out
+        del out
     for layer in cache.layers:
         layer.cumulative_length.fill_(p + width)
     t_first = time.perf_counter()
@@ -99,20 +106,25 @@ def decode(model, rows: list[list[int]], prefix: Prefix | None, max_new: list[in
     alive = list(range(n))   # original row index of each row still in the batch
     pos = _positions(mask[:, :p + width])[:, -1:]
     cur = p + width
+    finished: set[int] = set()   # rows done but still in the batch (their tokens are ignored)
     while alive:
         keep = []
         for j, r in enumerate(alive):
+            if r in finished:
+                continue
             tok = int(last[j])
             generated[r].append(tok)
-            done = (tok in stop_ids or len(generated[r]) >= max_new[r]
-                    or stop_hit(generated[r]))
-            if not done:
+            if tok in stop_ids or len(generated[r]) >= max_new[r] or stop_hit(generated[r]):
+                finished.add(r)
+            else:
                 keep.append(j)
         if streamer is not None and generated[0] and alive and alive[0] == 0:
             streamer.put(torch.tensor([generated[0][-1]]))
         if not keep:
             break
-        if len(keep) < len(alive):   # drop finished rows from the batch (and the cache)
+        if len(alive) - len(keep) >= max(1, len(alive) // 4):
+            # drop finished rows from the batch (and the cache) once a quarter has finished:
+            # a copy of the cache costs about what a few steps of dead rows do
             sel = torch.tensor(keep, device=dev)
             for layer in cache.layers:
                 layer.keys = layer.keys.index_select(0, sel)
