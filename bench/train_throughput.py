@@ -29,6 +29,8 @@ def main():
     ap.add_argument("--batch-size", type=int, default=8, help="examples per step")
     ap.add_argument("--max-length", type=int, default=512, help="Trainer's fixed padded length")
     ap.add_argument("--suite", default=str(_machine.ROOT / "suites" / "support_bot.yaml"))
+    ap.add_argument("--profile", action="store_true",
+                    help="also profile the loop without prefix reuse: time by kind of op")
     args = ap.parse_args()
 
     import torch
@@ -83,6 +85,9 @@ def main():
         print(f"  compute efficiency {name} prefix reuse: 4 x params x computed tokens / s = "
               f"{done / 1e9:.1f} GFLOP/s = {done / flops:.2f} x the matmul ceiling")
 
+    if args.profile:
+        profile_steps(backend, pairs, strat.lora, knobs, suite.seed, n_params, flops)
+
     # Baseline: what a user would write with transformers: pad every example to max_length.
     from peft import LoraConfig, get_peft_model
     from transformers import Trainer, TrainingArguments
@@ -112,6 +117,45 @@ def main():
     print(f"RATIO vs ceiling: {ours_tps / ceiling:.2f} x (target >= 0.75; "
           f"{plain_tps / ceiling:.2f} x without shared-prefix reuse)")
     print(f"RATIO vs Trainer: {ours_tps / base_tps:.2f} x (target >= 3)")
+
+
+KINDS = {  # aten op name fragments -> what they are in a transformer step
+    "matmul (forward + backward)": ("aten::mm", "aten::bmm", "aten::addmm"),
+    "attention (sdpa forward + backward)": ("scaled_dot_product",),
+    "cross-entropy (log-softmax forward + backward)": ("log_softmax", "nll_loss"),
+    "element-wise (norms, rotary, SiLU, LoRA scaling, residuals)": (
+        "aten::mul", "aten::add", "aten::silu", "aten::pow", "aten::rsqrt", "aten::mean",
+        "aten::neg", "aten::div", "aten::sum", "aten::cat", "aten::dropout", "aten::sub",
+        "aten::where", "aten::masked_fill", "aten::copy_", "aten::fill_", "aten::zero_"),
+    "optimizer (AdamW, clipping)": ("Optimizer", "_foreach", "aten::lerp", "aten::addcdiv",
+                                    "aten::addcmul", "aten::sqrt", "aten::norm"),
+}
+
+
+def profile_steps(backend, pairs, lora, knobs, seed, n_params, flops):
+    """Where a training step's time goes, without prefix reuse (every token computed): self
+    CPU time by kind of op under torch.profiler, and the FLOP/s the matmuls themselves reach."""
+    from torch.profiler import ProfilerActivity, profile
+    from harness.training.training import train_lora
+    with tempfile.TemporaryDirectory() as tmp, \
+            mock.patch("harness.training.training.shared_prefix", return_value=0), \
+            profile(activities=[ProfilerActivity.CPU]) as prof:
+        r = train_lora(backend, pairs, lora, knobs, Path(tmp) / "p", seed)
+    events = prof.key_averages()
+    total = sum(e.self_cpu_time_total for e in events)
+    by_kind = {k: 0.0 for k in KINDS} | {"other (Python, autograd, views)": 0.0}
+    for e in events:
+        kind = next((k for k, frags in KINDS.items() if any(f in e.key for f in frags)),
+                    "other (Python, autograd, views)")
+        by_kind[kind] += e.self_cpu_time_total
+    mm_s = by_kind["matmul (forward + backward)"] / 1e6  # wall time of the ops on the main thread
+    print(f"profile of the loop without prefix reuse ({r.steps} steps, {r.computed_tokens} tokens, "
+          f"{r.seconds:.1f} s under the profiler): self CPU time by kind of op")
+    for k, v in sorted(by_kind.items(), key=lambda kv: -kv[1]):
+        print(f"  {v / total:6.1%}  {k}")
+    done = 4 * n_params * r.computed_tokens
+    print(f"  the matmuls alone: {done / 1e9:.0f} GFLOP in ~{mm_s:.1f} s of their own time = "
+          f"{done / mm_s / 1e9:.0f} GFLOP/s = {done / mm_s / flops:.2f} x the matmul ceiling")
 
 
 if __name__ == "__main__":

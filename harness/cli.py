@@ -380,7 +380,9 @@ def _quiet_libraries():
 
 
 def main():
+    from harness.run.memory import bound_heap
     _quiet_libraries()
+    bound_heap()   # freed tensors leave the process (harness/run/memory.py)
     app()
 
 

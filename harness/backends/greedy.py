@@ -9,7 +9,7 @@ flags) or cut at its `max_new`, plus the time each row's first token was ready. 
 equal `model.generate(do_sample=False)` run on each row alone (tests/backends/test_greedy.py);
 `streamer` (one row only) receives tokens as transformers' streamers do (prompt first).
 
-Why not `generate`: profiled on this CPU (bench/decode_profile.py), a batch-16 decode step of
+Why not `generate`: profiled on this CPU (BENCHMARKS.md, issue 18), a batch-16 decode step of
 `generate` spent 36% of its time in `torch.cat` (its DynamicCache grows K/V by concatenation,
 copying the whole cache every step) and finished rows kept being computed until the longest
 ended. Here the KV cache is preallocated once (transformers' `StaticCache`, written in place),

@@ -39,6 +39,7 @@ from harness.run import cache, journal, resume
 from harness.run.cache import strategy_key
 from harness.data.dataset import load_dataset
 from harness.evaluation.decision_md import decision_markdown
+from harness.run.memory import release
 from harness.run.progress import bar
 from harness.run.store import (METRIC_SPECS, RunStore, config_hash, environment, run_id_for,
                            write_json, write_jsonl, write_text)
@@ -109,6 +110,7 @@ def _run_strategy(cfg, suite, data, backend, store: RunStore, console, guard=Non
     write_json(sdir / "metrics.json", result)  # last: marks the strategy complete
     resume.finish(sdir)
     journal.end()
+    release()   # this strategy's freed memory goes back before the next one's peak
     console.print(f"[green]✓[/] {cfg.name}: done in {result['wall_seconds']:.0f} s")
     return result
 
