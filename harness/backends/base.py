@@ -27,7 +27,7 @@ from typing import Any, Callable, Protocol, runtime_checkable
 class Request:
     messages: tuple[dict, ...]          # chat messages: {"role": ..., "content": ...}
     max_new_tokens: int | None = None   # None: the backend's configured default
-    cut_tokens: int = 0                 # tokens harness.fit removed to fit it (backends ignore)
+    cut_tokens: int = 0                 # tokens harness.training.fit removed to fit it (backends ignore)
 
 
 @dataclass(frozen=True)

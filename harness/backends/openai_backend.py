@@ -26,7 +26,7 @@ import openai
 
 from harness.backends.base import Generation, Request
 from harness.errors import UserError
-from harness.suite import Model, Pricing
+from harness.config.suite import Model, Pricing
 
 PLACEHOLDER_KEY = "no-key"  # sent when the suite names no key variable (local servers)
 RETRY_STATUS = {408, 409, 429} | set(range(500, 600))

@@ -11,7 +11,7 @@ Contract:
   trainable (peft's `PeftModel.from_pretrained(..., is_trainable=True)`, its own LoraConfig; the
   `lora` knobs are then not used) and trained further instead of a fresh one.
 - Raises `TrainingDiverged` when the loss becomes NaN/inf.
-- Crash safety (`harness.checkpoint`): every `training.save_steps` steps a checkpoint is stored
+- Crash safety (`harness.training.checkpoint`): every `training.save_steps` steps a checkpoint is stored
   next to `out_dir`; a later call with the same pairs, knobs and seed resumes from it, and one
   whose `out_dir` already holds the finished adapter returns its stored result without training.
 - `on_step(step, loss, model)`, if given, is called after each optimizer step (1-based step) with
@@ -25,7 +25,7 @@ Contract:
 
 We use a short explicit loop rather than `transformers.Trainer`: each step's examples (grouped
 by length) are packed into rows as wide as its longest example, with per-example position ids, so
-nothing is padded to a fixed length and no token attends across examples (harness.packing); the
+nothing is padded to a fixed length and no token attends across examples (harness.training.packing); the
 vocabulary projection runs only where the loss needs it, and the prefix every example of a
 micro-batch shares (the system turn) is run once for all of them. On a 2-core CPU that is the
 difference between minutes and tens of minutes (bench/train_throughput.py, BENCHMARKS.md).
@@ -74,8 +74,8 @@ class TrainResult:
 
 def encode_pair(backend, messages, answer: str, max_length: int) -> tuple[list[int], list[int]]:
     """(input_ids, labels) with labels -100 on the prompt. Strategies fit prompts to max_length
-    first (harness.fit); with `training.truncation: left` a longer prompt is cut here, from the
-    left (counted by harness.fit, reported as train_prompts_cut)."""
+    first (harness.training.fit); with `training.truncation: left` a longer prompt is cut here, from the
+    left (counted by harness.training.fit, reported as train_prompts_cut)."""
     tok = backend.tokenizer
     prompt = backend.encode_chat(messages, add_generation_prompt=True)
     target = tok(answer.strip(), add_special_tokens=False)["input_ids"] + [tok.eos_token_id]
@@ -184,7 +184,7 @@ def _train(model, backend, feats, training: TrainingKnobs, total: int, ck, rng, 
             queue = _length_grouped_batches([len(f[0]) for f in feats], bs, rng)
         step_feats = [feats[i] for i in queue.pop()]
         # The prefix all of the step's examples share (the system turn) is run once, not once
-        # per example (exact: harness.packing): inside the pass when the step is one pass, else
+        # per example (exact: harness.training.packing): inside the pass when the step is one pass, else
         # once for all of the step's micro-batches (StepPrefix). Micro-batches are bounded by
         # the area of the examples' own tokens. Without a prefix, rows are no wider than the
         # micro-batch's longest example: short examples share a row and the width (attention is
