@@ -182,13 +182,24 @@ class HFBackend:
 
     @contextmanager
     def adapter(self, adapter_dir: str | Path, merged: bool = False):
-        """Attach a saved peft LoRA adapter for the duration of the block. `merged=True` runs a
-        copy of the base model with the adapter folded into its weights (`merge_and_unload`)."""
+        """Attach a saved peft LoRA adapter for the duration of the block. `merged=True` folds
+        the adapter into the weights (`merge_and_unload`) for the block: in place when the base
+        weights can be read back from the model's safetensors files afterwards (bit-exact; no
+        second copy of the model in memory, which had set the peak RSS of a run), else on a copy
+        of the model."""
         from peft import PeftModel
         if merged:
-            with self.using(PeftModel.from_pretrained(copy.deepcopy(self.model), str(adapter_dir))
-                            .merge_and_unload().eval()):
-                yield self
+            files = self._weights_files()
+            base = self.model if files else copy.deepcopy(self.model)
+            peft_model = PeftModel.from_pretrained(base, str(adapter_dir))
+            touched = [n.removeprefix("base_model.model.") + ".weight"
+                       for n, m in peft_model.named_modules() if hasattr(m, "lora_A")]
+            try:
+                with self.using(peft_model.merge_and_unload().eval()):
+                    yield self
+            finally:
+                if files:
+                    self._restore(files, set(touched))
             return
         peft_model = PeftModel.from_pretrained(self.model, str(adapter_dir)).eval()
         try:
@@ -196,6 +207,26 @@ class HFBackend:
                 yield self
         finally:
             peft_model.unload()  # removes the LoRA layers, restoring the base modules in place
+
+    def _weights_files(self) -> list[Path]:
+        """The safetensors files the base weights were loaded from (a local or embedded model
+        folder), or [] (a hub id: read through the hub cache; not relied on)."""
+        folder = Path(resolve_model_path(self.cfg.name_or_path))
+        return sorted(folder.glob("*.safetensors")) if folder.is_dir() else []
+
+    @torch.no_grad()
+    def _restore(self, files: list[Path], names: set[str]) -> None:
+        """Copy the weights `names` back from the files, cast as loading cast them."""
+        from safetensors import safe_open
+        params = self.model.state_dict()
+        left = set(names)
+        for f in files:
+            with safe_open(str(f), framework="pt") as st:
+                for name in left & set(st.keys()):
+                    params[name].copy_(st.get_tensor(name).to(params[name].dtype))
+                    left.discard(name)
+        if left:
+            raise RuntimeError(f"base weights not found in {files[0].parent}: {sorted(left)[:3]}")
 
     def _prefix_cache(self, encoded: list[list[int]]):
         """(tokens, KV cache) of the prefix every request shares, e.g. the system prompt and

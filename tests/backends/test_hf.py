@@ -71,12 +71,16 @@ def test_merged_adapter_computes_what_the_attached_adapter_computes(backend, tmp
     base = logits(backend.model)
     with backend.adapter(tmp_path / "adapter") as b:
         unmerged, unmerged_text = logits(b.active_model), [g.text for g in b.generate(reqs)]
+    before = {k: v.clone() for k, v in backend.model.state_dict().items()}
     with backend.adapter(tmp_path / "adapter", merged=True) as b:
         merged, merged_text = logits(b.active_model), [g.text for g in b.generate(reqs)]
+        assert b.active_model is backend.model   # merged in place: no second copy in memory
     assert (unmerged - base).abs().max() > 1.0  # the adapter changes the model
     assert torch.allclose(merged, unmerged, rtol=1e-3, atol=1e-3), (merged - unmerged).abs().max()
     assert merged_text == unmerged_text
     assert torch.equal(logits(backend.model), base)  # the base model is left as it was
+    after = backend.model.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)  # bit for bit, from the file
 
 
 def test_unknown_embedded_model_is_a_user_error():
