@@ -5,7 +5,7 @@ Contract: `decode(model, rows, prefix, max_new, stop_ids, stop_hit, pad_id, pref
 generates greedily for every row of token ids (each row starts with the shared `prefix`, whose
 KV cache `prefix.cache` is computed once by the caller) and returns per row the new token ids,
 ending with the token that stopped it (a stop id, or the step whose decoded tail `stop_hit`
-flags) or cut at its `max_new`, plus the time each row's first token was ready. The tokens
+flags) or cut at its `max_new`. The tokens
 equal `model.generate(do_sample=False)` run on each row alone (tests/backends/test_greedy.py);
 `streamer` (one row only) receives tokens as transformers' streamers do (prompt first).
 
@@ -20,7 +20,6 @@ decode batch can be wide while the peak memory stays that of a small prefill.
 from __future__ import annotations
 
 import copy
-import time
 from dataclasses import dataclass
 
 import torch
@@ -67,7 +66,7 @@ def _positions(mask: torch.Tensor) -> torch.Tensor:
 @torch.inference_mode()
 def decode(model, rows: list[list[int]], prefix: Prefix | None, max_new: list[int],
            stop_ids: set[int], stop_hit, pad_id: int, prefill_tokens: int = 2048,
-           streamer=None) -> tuple[list[list[int]], list[float]]:
+           streamer=None) -> list[list[int]]:
     dev = next(model.parameters()).device
     p = len(prefix.tokens) if prefix else 0
     own = [r[p:] for r in rows]
@@ -101,7 +100,6 @@ def decode(model, rows: list[list[int]], prefix: Prefix | None, max_new: list[in
         del out
     for layer in cache.layers:
         layer.cumulative_length.fill_(p + width)
-    t_first = time.perf_counter()
     generated: list[list[int]] = [[] for _ in rows]
     alive = list(range(n))   # original row index of each row still in the batch
     pos = _positions(mask[:, :p + width])[:, -1:]
@@ -139,4 +137,4 @@ def decode(model, rows: list[list[int]], prefix: Prefix | None, max_new: list[in
         cur += 1
     if streamer is not None:
         streamer.end()
-    return generated, [t_first] * n
+    return generated

@@ -125,29 +125,28 @@ def load_causal_lm(cfg: Model):
     return model, tok
 
 
-class StopOnStrings:
-    """A `stopping_criteria` entry: a row is done once its generated text contains a stop string.
+def _stop_hit(tokenizer, stops: list[str]):
+    """Whether a row's new tokens end in one of the stop strings.
 
     transformers' `stop_strings` preprocesses the whole 49k-token vocabulary on first use per
     process (measured slow on this CPU); decoding each row's last few tokens per step, as lm-eval
     does, is cheap and stops at the same step."""
-
-    def __init__(self, tokenizer, stops: list[str], prompt_width: int):
-        self.tok, self.stops, self.start = tokenizer, stops, prompt_width
-        self.tail = max(len(tokenizer(s, add_special_tokens=False)["input_ids"]) for s in stops) + 2
-
-    def __call__(self, input_ids, scores, **kwargs):
-        tails = self.tok.batch_decode(input_ids[:, max(self.start, input_ids.shape[1] - self.tail):])
-        return torch.tensor([any(s in t for s in self.stops) for t in tails], device=input_ids.device)
-
-
-def _stop_hit(tokenizer, stops: list[str]):
-    """Whether a row's new tokens end in one of the stop strings (decoding only the last few
-    tokens per step, as lm-eval does; see StopOnStrings)."""
     if not stops:
         return lambda tokens: False
     tail = max(len(tokenizer(s, add_special_tokens=False)["input_ids"]) for s in stops) + 2
     return lambda tokens: any(s in tokenizer.decode(tokens[-tail:]) for s in stops)
+
+
+class StopOnStrings:
+    """A `stopping_criteria` entry for `generate`: a row is done once its generated tokens end
+    in a stop string (`_stop_hit` on the tokens after `prompt_width`)."""
+
+    def __init__(self, tokenizer, stops: list[str], prompt_width: int):
+        self.hit, self.start = _stop_hit(tokenizer, stops), prompt_width
+
+    def __call__(self, input_ids, scores, **kwargs):
+        return torch.tensor([self.hit(row[self.start:].tolist()) for row in input_ids],
+                            device=input_ids.device)
 
 
 class HFBackend:
@@ -289,7 +288,7 @@ class HFBackend:
         stop_ids = {tok.eos_token_id, tok.pad_token_id}
         limits = [r.max_new_tokens or self.cfg.max_new_tokens for r in requests]
         hit = _stop_hit(tok, list(self.cfg.stop))
-        lean = getattr(self._active, "_supports_static_cache", True) is not False
+        lean = self._static_cache_ok()
         start = 0
         while start < len(order):
             bs = self._rows_per_batch(len(order) - start, len(encoded[order[start]]),
@@ -298,7 +297,7 @@ class HFBackend:
             start += len(idx)
             t0 = time.perf_counter()
             if lean:
-                gens, _ = decode(self._active, [encoded[i] for i in idx],
+                gens = decode(self._active, [encoded[i] for i in idx],
                                  Prefix(prefix, prefix_kv) if prefix_kv is not None else None,
                                  [limits[i] for i in idx], stop_ids, hit, tok.pad_token_id,
                                  PREFILL_TOKENS, streamer)
@@ -317,6 +316,12 @@ class HFBackend:
             if progress:
                 progress(len(idx))
         return results  # type: ignore[return-value]
+
+    def _static_cache_ok(self) -> bool:
+        """Whether our loop (harness.backends.greedy, on transformers' StaticCache) can run the
+        active model: transformers marks the models whose caches can be static with
+        `_can_compile_fullgraph`; others (e.g. remote code) go through `generate`."""
+        return bool(getattr(self._active, "_can_compile_fullgraph", False))
 
     def _hf_generate(self, idx, encoded, prefix, prefix_kv, limits, streamer) -> list[list[int]]:
         """transformers' `generate` (greedy), for models without a static KV cache; new tokens

@@ -111,3 +111,14 @@ def test_streamer_gets_the_prompt_then_each_token(lean):
     streamed = sum(tape.puts[1:], [])
     assert lean.tokenizer.decode(streamed, skip_special_tokens=True).strip() == g.text
     assert len(streamed) in (g.completion_tokens, g.completion_tokens + 1)  # (+ the eos token)
+
+
+def test_generate_fallback_gives_the_same_answers(lean, monkeypatch):
+    """Models transformers does not mark as static-cache capable go through `generate`
+    (with StopOnStrings); for this model both paths must answer alike."""
+    from harness.backends.hf import HFBackend
+    lean.cfg = lean.cfg.model_copy(update={"stop": [","]})
+    reqs = [Request(_msgs(q), max_new_tokens=m) for q, m in zip(QUESTIONS, [24, 3, 24, 1, 24, 12])]
+    ours = [(g.text, g.completion_tokens) for g in lean.generate(reqs)]
+    monkeypatch.setattr(HFBackend, "_static_cache_ok", lambda self: False)
+    assert [(g.text, g.completion_tokens) for g in lean.generate(reqs)] == ours
