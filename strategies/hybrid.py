@@ -16,7 +16,6 @@ trained here, retrieval stays local, and the endpoint's model is taken to be the
 from __future__ import annotations
 
 import random
-import re
 from typing import Literal
 
 from pydantic import Field
@@ -27,7 +26,7 @@ from harness.training.fit import Fitter, drop_order
 from harness.config.knobs import LoraKnobs, Model, RetrievalKnobs, Search, TrainingKnobs
 from harness.metrics.accuracy import words
 from harness.data.prompting import builder, pick_shots
-from harness.data.retrieval import build_retriever
+from harness.data.retrieval import build_retriever, sentences as split_sentences
 from harness.run.strategy import Context, Query, to_predictions
 from strategies.base import AdapterTraining, StrategyConfig
 
@@ -64,24 +63,11 @@ class HybridStrategy(StrategyConfig):
     seeds: list[int] | None = None   # retrain once per seed and report seed variance
 
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
-
-
-def _plain(line: str) -> str:
-    """A knowledge-base line as prose: markdown emphasis and bullets dropped, a table row's cells
-    joined ("Business: $15 per user/month, 5 TB per user")."""
-    line = line.replace("**", "").strip().lstrip("-*# ").strip()
-    if line.startswith("|") or line.count("|") >= 2:
-        cells = [c.strip() for c in line.strip("|").split("|") if c.strip()]
-        line = f"{cells[0]}: {', '.join(cells[1:])}" if len(cells) > 1 else "".join(cells)
-    return line
-
-
 def quote(text: str, facts) -> str | None:
     """The fewest sentences of `text` (in their order there) holding every fact, each fact
     matched as key-fact recall matches it (harness.metrics.accuracy.words); None when some fact
     is in no sentence or there are no facts."""
-    sentences = [p for p in (_plain(s) for s in _SENTENCE.split(text)) if p]
+    sentences = split_sentences(text)
     chosen: list[int] = []
     for fact in facts:
         f = f" {words(fact)} "
@@ -159,17 +145,24 @@ class Hybrid(AdapterTraining):
         rng = random.Random(self.ctx.suite.seed)
         own = self.ctx.data.row_documents  # a document made from the row itself (a train
         k = self.config.retrieval.similarity_top_k  # pair as a retrieval example) is left out
-        hits = self.retriever.retrieve_many([e.question for e in train], k + 1 if own else None)
+        hits = self.retriever.retrieve_many([e.question for e in train], k + 1 if own else None,
+                                            focus=False)
         if own:
             hits = [[c for c in h if c.doc_id != own.get(e.id)][:k] for e, h in zip(train, hits)]
         build = builder(self.ctx.suite, self.shots, with_context=True)
         fitter = Fitter.for_training(self.ctx.backend, self.config.training)
+        ctxs = [self._raft_context(e, h, rng) for e, h in zip(train, hits)]
+        # With `retrieval.context_sentences`, RAFT's chunks are cut to their sentences closest to
+        # the question (best first), as retrieve_many does at inference.
+        focused = self.retriever.focus([e.question for e in train], ctxs)
         fits, answers = [], []
-        for e, h in zip(train, hits):  # too long: distractors go first, then the lowest-ranked
-            ctx = self._raft_context(e, h, rng)  # hit; an oracle put in by RAFT goes last
-            ranked = [c for c in ctx if e.source and c.doc_id == e.source and c not in h] + list(h)
+        for e, h, ctx, shown in zip(train, hits, ctxs, focused):
+            # too long: distractors go first, then the lowest-ranked hit; an oracle put in by RAFT
+            # goes last (sentences: the least similar first)
+            ranked = ([c for c in ctx if e.source and c.doc_id == e.source and c not in h] + list(h)
+                      if shown is ctx else shown)
             answers.append(self._answer(e, ctx))
-            fits.append(fitter.fit(build, e.question, ctx, drop_order(ctx, ranked),
+            fits.append(fitter.fit(build, e.question, shown, drop_order(shown, ranked),
                                    answer=answers[-1]))
         return self.train_adapter(fits, train, bar, answers=answers, index=str(folder))
 

@@ -52,3 +52,36 @@ def test_chunk_order_is_the_same_for_every_fresh_index(tiny_data, tmp_path):
     assert first.chunks == again.chunks
     ids = [n.node_id for n in first.index.docstore.docs.values()]
     assert set(ids).isdisjoint(n.node_id for n in again.index.docstore.docs.values())  # random
+
+
+def test_context_sentences_are_the_closest_sentences_of_the_top_chunks(tiny_data, tmp_path):
+    """`context_sentences: N`: each question gets the N sentences of its top-k chunks with the
+    highest cosine to it, best first, each from its chunk's document, none twice; the
+    unfocused chunks are still there with focus=False."""
+    from harness.data.embeddings import embed
+    from harness.data.retrieval import sentences
+    q = ["how do I turn on two-factor authentication?", "can I get my money back?"]
+    knobs = RetrievalKnobs(chunk_size=64, chunk_overlap=8, similarity_top_k=2,
+                           context_sentences=2)
+    r, _, _ = build_retriever(tiny_data.kb, knobs, EMB, tmp_path)
+    chunks, focused = r.retrieve_many(q, focus=False), r.retrieve_many(q)
+    for question, cs, fs in zip(q, chunks, focused):
+        pool = {s: c.doc_id for c in cs for s in sentences(c.text)}
+        assert len(pool) > 2 and len(fs) == 2 and len({f.text for f in fs}) == 2
+        assert all(f.text in pool and pool[f.text] == f.doc_id for f in fs)
+        qv, sv = embed([question], EMB)[0], embed(list(pool), EMB)
+        best = sorted(zip((sv @ qv).tolist(), pool), reverse=True)[:2]
+        assert [f.text for f in fs] == [s for _, s in best]
+        assert fs[0].score >= fs[1].score
+    assert focused[0][0].doc_id == "security" and focused[1][0].doc_id == "refunds"
+    plain_r, _, _ = build_retriever(tiny_data.kb, knobs.model_copy(
+        update={"context_sentences": None}), EMB, tmp_path)
+    assert plain_r.retrieve_many(q) == chunks
+
+
+def test_sentences_turn_markdown_and_table_rows_into_prose():
+    from harness.data.retrieval import sentences
+    text = ("# Plans\n\n| Plan | Price |\n|---|---|\n| Business | $15 per user |\n"
+            "**What each plan adds**\n- **Enterprise** starts at 50 seats. Contact sales.")
+    assert sentences(text) == ["Plan: Price", "Business: $15 per user",
+                               "Enterprise starts at 50 seats.", "Contact sales."]

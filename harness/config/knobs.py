@@ -120,6 +120,9 @@ class RetrievalKnobs(Strict):
     chunk_overlap: int = Field(32, ge=0)
     similarity_top_k: int = Field(3, ge=1, le=50)
     retriever: Literal["dense", "bm25", "both"] = "dense"   # both: reciprocal-rank fusion
+    # Prompts carry the N sentences of the top-k chunks closest to the question instead of the
+    # chunks (harness.data.retrieval.Retriever.focus); null: the chunks.
+    context_sentences: int | None = Field(None, ge=1, le=50)
     vector_store: Literal["simple", "qdrant"] = "simple"
     qdrant: QdrantKnobs = QdrantKnobs()
 

@@ -16,11 +16,17 @@ Contract:
 - `retriever` (knob): `dense` ranks by cosine similarity of MiniLM embeddings, `bm25` by
   llama-index's `BM25Retriever` (lexical), `both` fuses the two rankings with llama-index's
   `QueryFusionRetriever` in reciprocal-rank mode (scores are then RRF scores, not cosines).
+- `context_sentences` (knob, default off): `retrieve_many` then returns, per question, the N
+  sentences of its top-k chunks closest to the question by embedding cosine, best first, each
+  as a Chunk of its document (`focus`, which the hybrid strategy also calls on its RAFT
+  contexts). Markdown is dropped and a table row becomes one sentence ("Business: $15 per
+  user/month, 5 TB per user"; `sentences`). Duplicates from overlapping chunks appear once.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -38,9 +44,37 @@ class Chunk:
     score: float = 0.0
 
 
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def plain(line: str) -> str:
+    """A knowledge-base line as prose: markdown emphasis and bullets dropped, a table row's cells
+    joined ("Business: $15 per user/month, 5 TB per user")."""
+    line = line.replace("**", "").strip().lstrip("-*# ").strip()
+    if line.startswith("|") or line.count("|") >= 2:
+        cells = [c.strip() for c in line.strip("|").split("|") if c.strip()]
+        line = f"{cells[0]}: {', '.join(cells[1:])}" if len(cells) > 1 else "".join(cells)
+    return line
+
+
+def _heading(raw: str) -> bool:
+    raw = raw.strip()
+    return raw.startswith("#") or (raw.startswith("**") and raw.endswith("**"))
+
+
+def sentences(text: str) -> list[str]:
+    """`text`'s sentences and table rows as prose (`plain`), in order; blanks, table rules
+    ("---") and headings ("# Refunds", a line all in bold) left out."""
+    return [p for p in (plain(s) for s in _SENTENCE.split(text) if not _heading(s))
+            if p.strip("-: ")]
+
+
 class Retriever:
-    def __init__(self, index, embedding_name: str, top_k: int, mode: str = "dense"):
+    def __init__(self, index, embedding_name: str, top_k: int, mode: str = "dense",
+                 context_sentences: int | None = None):
         self.index, self.embedding_name, self.top_k, self.mode = index, embedding_name, top_k, mode
+        self.context_sentences = context_sentences
+        self._vecs: dict[str, object] = {}   # sentence -> unit embedding, computed once
         # In document order, not by node id: llama-index draws random uuids for node ids, so
         # that order (and with it the hybrid strategy's seeded distractor draw) would change
         # with every fresh index build.
@@ -65,7 +99,10 @@ class Retriever:
         return QueryFusionRetriever([dense, bm25], llm=MockLLM(), mode="reciprocal_rerank",
                                     similarity_top_k=k, num_queries=1, use_async=False)
 
-    def retrieve_many(self, questions: list[str], top_k: int | None = None) -> list[list[Chunk]]:
+    def retrieve_many(self, questions: list[str], top_k: int | None = None,
+                      focus: bool = True) -> list[list[Chunk]]:
+        """Per question, its top-k chunks, best first; with `context_sentences` set and `focus`,
+        the closest sentences of those chunks instead (see `focus`)."""
         from llama_index.core import QueryBundle
         retriever = self._retriever(top_k or self.top_k)
         vecs = (embed(list(questions), self.embedding_name) if self.mode != "bm25"  # one batched
@@ -76,6 +113,28 @@ class Retriever:
                                                   embedding=None if v is None else v.tolist()))
             out.append([Chunk(h.node.metadata.get("doc_id", ""), h.node.get_content(),
                               float(h.score or 0.0)) for h in hits])
+        return self.focus(questions, out) if focus else out
+
+    def focus(self, questions: list[str], contexts: list[list[Chunk]]) -> list[list[Chunk]]:
+        """Per question, the `context_sentences` sentences of its context chunks with the highest
+        cosine to the question (MiniLM), best first, as Chunks of their documents scored by that
+        cosine; the contexts unchanged when the knob is off. Written here rather than with
+        llama-index's SentenceEmbeddingOptimizer, which keeps a percentile of each node's
+        sentences: a small model reads best a fixed handful across all the chunks."""
+        n = self.context_sentences
+        if not n:
+            return contexts
+        pieces = [[(c.doc_id, s) for c in ctx for s in sentences(c.text)] for ctx in contexts]
+        new = sorted({s for p in pieces for _, s in p} - self._vecs.keys())
+        self._vecs.update(zip(new, embed(new, self.embedding_name)))
+        out = []
+        for qv, p in zip(embed(list(questions), self.embedding_name), pieces):
+            seen, ranked = set(), []
+            for doc, s in sorted(p, key=lambda t: -float(self._vecs[t[1]] @ qv)):
+                if s not in seen:
+                    seen.add(s)
+                    ranked.append(Chunk(doc, s, round(float(self._vecs[s] @ qv), 4)))
+            out.append(ranked[:n])
         return out
 
 
@@ -104,7 +163,8 @@ def build_retriever(kb: list[Document], knobs: RetrievalKnobs, embedding_name: s
         ctx = StorageContext.from_defaults(persist_dir=str(folder), vector_store=store)
         if store is None or qdrant_store.holds(store, len(ctx.docstore.docs), url):
             return Retriever(load_index_from_storage(ctx, embed_model=emb_model), embedding_name,
-                             knobs.similarity_top_k, knobs.retriever), folder, True
+                             knobs.similarity_top_k, knobs.retriever,
+                             knobs.context_sentences), folder, True
         shutil.rmtree(folder)  # its collection is gone or incomplete (e.g. a new server)
     if store is not None:  # a collection without a finished docstore: left by a crash
         qdrant_store.drop(store, url)
@@ -130,4 +190,5 @@ def build_retriever(kb: list[Document], knobs: RetrievalKnobs, embedding_name: s
         tmp.rename(folder)
     except OSError:  # another process persisted the same index first
         shutil.rmtree(tmp, ignore_errors=True)
-    return Retriever(index, embedding_name, knobs.similarity_top_k, knobs.retriever), folder, False
+    return Retriever(index, embedding_name, knobs.similarity_top_k, knobs.retriever,
+                     knobs.context_sentences), folder, False

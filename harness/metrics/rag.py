@@ -3,8 +3,9 @@
 
 Items are `RagItem`s (question, answer given, retrieved chunk texts, reference contexts). The
 reference contexts of an example are the chunks of the knowledge-base document its `source`
-names, cut with the strategy's own llama-index `SentenceSplitter` knobs, narrowed to the chunks
-that hold one of the example's key facts when any does (`reference_contexts`). Context metrics
+names, cut with the strategy's own llama-index `SentenceSplitter` knobs (and, when the strategy
+retrieves `context_sentences`, into those chunks' sentences, the unit it retrieves), narrowed to
+the pieces that hold one of the example's key facts when any does (`reference_contexts`). Context metrics
 are ragas' `NonLLMContextPrecisionWithReference` / `NonLLMContextRecall` (string similarity of
 retrieved vs reference chunks). None = not applicable (no source document, nothing retrieved);
 for judge metrics None = the judge's output was unparseable after retries (counted as missing).
@@ -29,8 +30,10 @@ class RagItem:
     reference_contexts: tuple[str, ...] = ()
 
 
-def reference_contexts(examples, kb, chunk_size: int, chunk_overlap: int) -> dict[str, tuple]:
-    """{example id: reference chunk texts} for examples whose `source` is a KB document."""
+def reference_contexts(examples, kb, chunk_size: int, chunk_overlap: int,
+                       by_sentence: bool = False) -> dict[str, tuple]:
+    """{example id: reference chunk texts (or sentences)} for examples whose `source` is a KB
+    document."""
     from llama_index.core import Document as LIDocument
     from llama_index.core.node_parser import SentenceSplitter
 
@@ -46,6 +49,10 @@ def reference_contexts(examples, kb, chunk_size: int, chunk_overlap: int) -> dic
             d = docs[e.source]
             chunks[e.source] = [n.get_content() for n in
                                 splitter.get_nodes_from_documents([LIDocument(text=d.text, doc_id=d.id)])]
+            if by_sentence:
+                from harness.data.retrieval import sentences
+                chunks[e.source] = list(dict.fromkeys(s for c in chunks[e.source]
+                                                      for s in sentences(c)))
         facts = [normalize(f) for f in key_facts_of(e) if normalize(f)]
         with_fact = [c for c in chunks[e.source] if any(f in normalize(c) for f in facts)]
         out[e.id] = tuple(with_fact or chunks[e.source])
@@ -132,7 +139,8 @@ def score_rag(cfg, examples, preds, kb, judge=None, judge_limit=None, seed: int 
     from harness.registry import METRICS
     from harness.evaluation.stats import ci
     knobs = cfg.retrieval_knobs()
-    refs = reference_contexts(examples, kb, knobs.chunk_size, knobs.chunk_overlap)
+    refs = reference_contexts(examples, kb, knobs.chunk_size, knobs.chunk_overlap,
+                              by_sentence=bool(knobs.context_sentences))
     items = [RagItem(e.id, e.question, p.output, tuple(c["text"] for c in p.retrieved),
                      refs.get(e.id, ())) for e, p in zip(examples, preds)]
     metrics, per_example, reasons = {}, {}, {}

@@ -34,6 +34,28 @@ def test_context_metrics_rank_real_retrieval(tiny_data, tmp_path):
     assert context_precision([RagItem("n", "q", "a", (), refs[ex[0].id])]) == [None]
 
 
+
+def test_context_metrics_score_sentence_retrieval_against_sentences(tiny_data, tmp_path):
+    """With `context_sentences`, the references are the source document's sentences (the unit
+    retrieved), so retrieving the right sentences scores above zero and the wrong ones below."""
+    from harness.data.retrieval import build_retriever, sentences
+    from harness.config.suite import RetrievalKnobs
+    knobs = RetrievalKnobs(chunk_size=64, chunk_overlap=8, similarity_top_k=2,
+                           context_sentences=2)
+    retriever, _, _ = build_retriever(tiny_data.kb, knobs, EMB, tmp_path)
+    refs = reference_contexts(tiny_data.test, tiny_data.kb, 64, 8, by_sentence=True)
+    ex = [e for e in tiny_data.test if e.id in refs]
+    docs = {d.id: d.text for d in tiny_data.kb}
+    assert all(set(refs[e.id]) <= set(sentences(docs[e.source])) for e in ex)
+    hits = retriever.retrieve_many([e.question for e in ex])
+    good = [RagItem(e.id, e.question, "", tuple(c.text for c in h), refs[e.id])
+            for e, h in zip(ex, hits)]
+    wrong = [RagItem(e.id, e.question, "", tuple(s for d, t in docs.items() if d != e.source
+                                                 for s in sentences(t))[:2], refs[e.id])
+             for e in ex]
+    assert sum(context_recall(good)) > sum(context_recall(wrong))
+    assert sum(context_precision(good)) > 0
+
 def _garbage(prompt):
     return "Sure! The answer looks fine to me."
 
