@@ -111,6 +111,21 @@ class Database:
             self._cache[sql] = self.run(sql)
         return self._cache[sql]
 
+    def schema(self) -> dict[str, dict[str, str]]:
+        """{table: {column: declared type}}, lower-case names, read once on a plain read-only
+        connection (the guarded one's authorizer refuses PRAGMA)."""
+        if not hasattr(self, "_schema"):
+            conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                tables = [r[0] for r in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")]
+                self._schema = {t.lower(): {c[1].lower(): c[2] or "TEXT" for c in
+                                            conn.execute(f'PRAGMA table_info("{t}")')}
+                                for t in tables}
+            finally:
+                conn.close()
+        return self._schema
+
     def is_read(self, sql: str) -> bool:
         if not _READ_START.match(sql):
             return False

@@ -12,7 +12,9 @@ authorizer refusing writes, a time limit and a row cap).
   past the limit or returns more rows than the cap scores 0.
 - `exact_set_match`: Spider-style (Yu et al. 2018) clause comparison with sqlglot: SELECT
   items, tables, join conditions, WHERE / HAVING conjuncts and GROUP BY as sets, ORDER BY as a
-  list, LIMIT and DISTINCT, after resolving table aliases (values included, unlike Spider).
+  list, LIMIT and DISTINCT, after resolving table aliases and qualifying bare column names by
+  the database's schema (sqlglot's qualify_columns: `name` in a join of orders and customers is
+  `customers.name`), values included, unlike Spider.
 - `valid_sql`: the predicted statement is a read that runs without error within the limits.
 """
 from __future__ import annotations
@@ -59,8 +61,9 @@ def valid_sql(outputs, examples, embedding_name=None, task=None):
     return out
 
 
-def clauses(sql: str) -> dict | None:
-    """The clause sets exact-set match compares (None: not a parseable SELECT)."""
+def clauses(sql: str, schema: dict | None = None) -> dict | None:
+    """The clause sets exact-set match compares (None: not a parseable SELECT). With `schema`
+    ({table: {column: type}}), bare columns are qualified with their table first."""
     import sqlglot
     from sqlglot import exp
     try:
@@ -69,6 +72,13 @@ def clauses(sql: str) -> dict | None:
         return None
     if not isinstance(tree, exp.Select):
         return None
+    if schema:
+        from sqlglot.optimizer.qualify_columns import qualify_columns
+        try:
+            tree = qualify_columns(tree, schema=schema, expand_alias_refs=False,
+                                   expand_stars=False, dialect="sqlite")
+        except sqlglot.errors.SqlglotError:   # an ambiguous or unknown column: left as written
+            pass
     tables = list(tree.find_all(exp.Table))
     alias = {t.alias_or_name.lower(): t.name.lower() for t in tables}
     only = tables[0].name.lower() if len({t.name for t in tables}) == 1 else None
@@ -107,12 +117,13 @@ def clauses(sql: str) -> dict | None:
 
 
 @register_metric("exact_set_match", label="exact-set match, SQL", order=50,
-                 task="sql",
+                 task="sql", needs_task=True,
                  description="predicted SQL has the gold's clauses (Spider-style sets, aliases "
-                             "resolved, values compared)")
-def exact_set_match(outputs, examples, embedding_name=None):
+                             "resolved, columns qualified, values compared)")
+def exact_set_match(outputs, examples, embedding_name=None, task=None):
+    schema = task.db.schema() if task is not None else None
     out = []
     for o, e in zip(outputs, examples):
-        gold, pred = clauses(e.answer), clauses(predicted_sql(o))
+        gold, pred = clauses(e.answer, schema), clauses(predicted_sql(o), schema)
         out.append(float(gold is not None and pred == gold))
     return out

@@ -76,6 +76,26 @@ def test_exact_set_match_resolves_aliases_and_sets():
         clauses("SELECT customers.name FROM customers WHERE customers.shop_id = 1")
 
 
+def test_exact_set_match_qualifies_bare_columns_by_the_schema(task):
+    """In a join, `name` is `customers.name` (the one table of the two that has it): bare and
+    qualified spellings match once the schema is known, and not without it."""
+    schema = {"orders": {"order_id": "INT", "customer_id": "INT", "total": "REAL"},
+              "customers": {"customer_id": "INT", "name": "TEXT"}}
+    bare = ("SELECT order_id, name FROM orders o JOIN customers c "
+            "ON c.customer_id = o.customer_id WHERE total > 5")
+    written = ("SELECT o.order_id, c.name FROM orders AS o JOIN customers AS c "
+               "ON c.customer_id = o.customer_id WHERE o.total > 5")
+    assert clauses(bare, schema) == clauses(written, schema)
+    assert clauses(bare) != clauses(written)
+    assert clauses(bare.replace("total > 5", "total > 6"), schema) != clauses(written, schema)
+    assert task.db.schema() == {"customers": {"customer_id": "INTEGER", "shop_id": "INTEGER",
+                                              "name": "TEXT", "email": "TEXT", "city": "TEXT"}}
+    got = exact_set_match(["SELECT name FROM customers c WHERE city = 'Lisbon'"],
+                          [example("SELECT customers.name FROM customers WHERE "
+                                   "customers.city = 'Lisbon'")], task=task)
+    assert got == [1.0]
+
+
 def test_valid_sql_rate(task):
     outs = [GOLD, "SELECT nme FROM customers", "DROP TABLE customers", "no SQL here"]
     assert valid_sql(outs, [example(GOLD)] * 4, task=task) == [1.0, 0.0, 0.0, 0.0]
