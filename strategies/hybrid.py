@@ -26,7 +26,7 @@ from harness.training.fit import Fitter, drop_order
 from harness.config.knobs import LoraKnobs, Model, RetrievalKnobs, Search, TrainingKnobs
 from harness.metrics.accuracy import words
 from harness.data.prompting import builder, pick_shots
-from harness.data.retrieval import build_retriever, sentences as split_sentences
+from harness.data.retrieval import Chunk, build_retriever, sentences as split_sentences
 from harness.run.strategy import Context, Query, to_predictions
 from strategies.base import AdapterTraining, StrategyConfig
 
@@ -63,10 +63,10 @@ class HybridStrategy(StrategyConfig):
     seeds: list[int] | None = None   # retrain once per seed and report seed variance
 
 
-def quote(text: str, facts) -> str | None:
-    """The fewest sentences of `text` (in their order there) holding every fact, each fact
-    matched as key-fact recall matches it (harness.metrics.accuracy.words); None when some fact
-    is in no sentence or there are no facts."""
+def fact_sentences(text: str, facts) -> list[str] | None:
+    """The fewest sentences of `text` (`split_sentences`, in their order there) holding every
+    fact, each fact matched as key-fact recall matches it (harness.metrics.accuracy.words); None
+    when some fact is in no sentence or there are no facts."""
     sentences = split_sentences(text)
     chosen: list[int] = []
     for fact in facts:
@@ -77,7 +77,13 @@ def quote(text: str, facts) -> str | None:
         if hit is None:
             return None
         chosen.append(hit)
-    return " ".join(sentences[i] for i in sorted(chosen)) or None
+    return [sentences[i] for i in sorted(chosen)] or None
+
+
+def quote(text: str, facts) -> str | None:
+    """`fact_sentences` joined into one answer (None when there are none)."""
+    found = fact_sentences(text, facts)
+    return " ".join(found) if found else None
 
 
 class Hybrid(AdapterTraining):
@@ -120,6 +126,24 @@ class Hybrid(AdapterTraining):
         rng.shuffle(ctx)
         return ctx
 
+    def _with_evidence(self, example, ctx, shown, rng: random.Random):
+        """Sentence contexts (`retrieval.context_sentences`): when RAFT put the oracle chunk in
+        `ctx`, the oracle's sentences holding the key facts (`fact_sentences`) are sure to be
+        among the `shown` sentences, each in place of the least similar one, at a seeded
+        position: RAFT's P is then the share of examples that show the evidence, not only its
+        chunk (the closest sentences miss it for about a third of the questions)."""
+        oracle = self._oracle(example) if self.config.oracle_fraction is not None else None
+        if shown is ctx or oracle is None or all(c.text != oracle.text for c in ctx):
+            return shown
+        have = {c.text for c in shown}
+        need = [s for s in fact_sentences(oracle.text, example.key_facts) or [] if s not in have]
+        if not need:
+            return shown
+        out = list(shown[: max(len(shown) - len(need), 0)])
+        for s in need:
+            out.insert(rng.randrange(len(out) + 1), Chunk(oracle.doc_id, s))
+        return out
+
     def _answer(self, example, ctx) -> str:
         """The training answer for an example whose prompt carries `ctx` (see `answer_from`)."""
         if self.config.answer_from == "quote" and example.key_facts:
@@ -154,7 +178,8 @@ class Hybrid(AdapterTraining):
         ctxs = [self._raft_context(e, h, rng) for e, h in zip(train, hits)]
         # With `retrieval.context_sentences`, RAFT's chunks are cut to their sentences closest to
         # the question (best first), as retrieve_many does at inference.
-        focused = self.retriever.focus([e.question for e in train], ctxs)
+        focused = [self._with_evidence(e, c, s, rng) for e, c, s in
+                   zip(train, ctxs, self.retriever.focus([e.question for e in train], ctxs))]
         fits, answers = [], []
         for e, h, ctx, shown in zip(train, hits, ctxs, focused):
             # too long: distractors go first, then the lowest-ranked hit; an oracle put in by RAFT
