@@ -83,5 +83,5 @@ def test_sentences_turn_markdown_and_table_rows_into_prose():
     from harness.data.retrieval import sentences
     text = ("# Plans\n\n| Plan | Price |\n|---|---|\n| Business | $15 per user |\n"
             "**What each plan adds**\n- **Enterprise** starts at 50 seats. Contact sales.")
-    assert sentences(text) == ["Plan: Price", "Business: $15 per user",
+    assert sentences(text) == ["Business: $15 per user",
                                "Enterprise starts at 50 seats.", "Contact sales."]

@@ -62,10 +62,16 @@ def _heading(raw: str) -> bool:
     return raw.startswith("#") or (raw.startswith("**") and raw.endswith("**"))
 
 
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
+
+
 def sentences(text: str) -> list[str]:
     """`text`'s sentences and table rows as prose (`plain`), in order; blanks, table rules
-    ("---") and headings ("# Refunds", a line all in bold) left out."""
-    return [p for p in (plain(s) for s in _SENTENCE.split(text) if not _heading(s))
+    ("|---|"), the header row above a rule and headings ("# Refunds", a line all in bold) left
+    out."""
+    raw = [s for s in _SENTENCE.split(text) if s.strip()]
+    header = {i - 1 for i, s in enumerate(raw) if i and _TABLE_RULE.match(s) and "|" in raw[i - 1]}
+    return [p for p in (plain(s) for i, s in enumerate(raw) if not _heading(s) and i not in header)
             if p.strip("-: ")]
 
 
