@@ -4,7 +4,8 @@
 
 The space is the cross-strategy one of the suite's cheap strategies (the strategy is a
 categorical parameter with conditional sub-spaces, as `sweep: {cross_strategy: true}` makes it):
-prompt (num_shots x template x system prompt) and rag (chunk_size x similarity_top_k x retriever).
+prompt (num_shots x template x system prompt) and rag (chunk_size x similarity_top_k x retriever
+x context_sentences: whole chunks or their 3 sentences closest to the question).
 1. The grid evaluates every configuration once with the real embedded model on the first `--dev`
    dev examples (objective: the suite's accuracy metric, key-fact recall, a fraction).
 2. Optuna's TPE sampler (what `harness run` uses) then searches the same space through
@@ -31,7 +32,8 @@ SPACE = {
     "prompt": {"num_shots": {"choices": [0, 1, 3]}, "template": {"choices": ["chat", "inline"]},
                "system_prompt": {"choices": [None, "terse"]}},
     "rag": {"chunk_size": {"choices": [128, 256]}, "similarity_top_k": {"choices": [1, 3]},
-            "retriever": {"choices": ["dense", "bm25", "both"]}},
+            "retriever": {"choices": ["dense", "bm25", "both"]},
+            "context_sentences": {"choices": [None, 3]}},
 }
 
 
