@@ -221,3 +221,18 @@ def test_cluster_none_treats_rows_as_independent_and_says_so(tmp_path, oracle):
     assert "bootstrap (rows) resamples of the test set" in md
     assert "cluster" not in md.split("## Decision stability")[1].split("##")[0]
     assert "## Clustered intervals" not in md
+
+
+def test_model_too_small_cause_says_what_the_retrieved_context_held(tiny_suite):
+    """The "model too small" cause quotes each retrieval strategy's measured context recall next
+    to its accuracy; without a context measurement it only says the model may not use it."""
+    from harness.evaluation.floor import _causes
+    suite = tiny_suite.suite
+    acc = suite.requirements.accuracy_metric
+    results = {"prompt": {"metrics": {acc: {"value": 0.0}}},
+               "rag": {"metrics": {acc: {"value": 0.05}, "context_recall": {"value": 0.7}}},
+               "hybrid": {"metrics": {acc: {"value": 0.1}}}}
+    best, floor = {"a": 0.0, "b": 1.0}, {"a": 0.0, "b": 0.0}
+    cause = [c for c in _causes(suite, results, best, floor, None) if "model too small" in c][0]
+    assert "'rag' scores 0.05 while its retrieved context holds 0.70" in cause
+    assert "'hybrid' may not use its retrieved documents" in cause and "'prompt'" not in cause

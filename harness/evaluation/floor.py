@@ -100,8 +100,15 @@ def _causes(suite, results, best: dict, floor: dict, clusters) -> list[str]:
         out.append("too little training: " + ", ".join(parts) + " (raise training.max_steps, "
                    "num_train_epochs or train_size).")
     model = suite.model.name_or_path if suite.model.backend == "hf" else suite.model.model
-    retr = [n for n in results if n in cfgs and cfgs[n].retrieves]
-    out.append(f"model too small: {model} " + (
-        f"does not use the retrieved documents even in {', '.join(map(repr, retr))}" if retr
-        else "may not know or follow the task") + "; try a larger model.name_or_path.")
+    acc = suite.requirements.accuracy_metric
+    reads = []   # a retrieval strategy whose context holds more than its answers say (measured)
+    for n in (n for n in results if n in cfgs and cfgs[n].retrieves):
+        m = results[n].get("metrics") or {}
+        cr, a = (m.get("context_recall") or {}).get("value"), (m.get(acc) or {}).get("value")
+        reads.append(f"'{n}' scores {a:.2f} while its retrieved context holds {cr:.2f} of the "
+                     "reference passages (ragas context recall)" if cr is not None and
+                     a is not None else f"'{n}' may not use its retrieved documents")
+    out.append(f"model too small: {model} " + ("; ".join(reads) if reads else
+                                                "may not know or follow the task")
+               + "; try a larger model.name_or_path.")
     return out
