@@ -165,6 +165,25 @@ def test_update_cadence_changes_the_cheapest_strategy():
         assert rows[0] == "lora" and rows[720] == "rag"
 
 
+def test_the_cheapest_way_to_absorb_must_keep_the_unchanged_answers():
+    """Continued training that is cheaper but makes the strategy forget its other answers (the
+    paired after - before interval wholly below 0) is not chosen; scratch is. When every method
+    breaks them, the cheapest is chosen and flagged."""
+    from harness.updates.update_run import _cheapest
+
+    def m(usd, low, high):
+        return {"usd": usd, "unchanged_vs_before": {"value": (low + high) / 2, "low": low,
+                                                    "high": high}}
+    forgets, keeps = m(0.001, -0.29, -0.03), m(0.006, -0.09, +0.07)
+    assert _cheapest({"continued": forgets, "scratch": keeps}) == {
+        "cheapest": "scratch", "breaks": ["continued"], "cheapest_breaks": False}
+    assert _cheapest({"continued": m(0.001, -0.2, 0.0), "scratch": keeps})["cheapest"] == \
+        "continued"   # an interval that reaches 0 is not a detected break
+    assert _cheapest({"continued": forgets, "scratch": m(0.006, -0.3, -0.1)}) == {
+        "cheapest": "continued", "breaks": ["continued", "scratch"], "cheapest_breaks": True}
+    assert _cheapest({"none": {"usd": 0.0}})["cheapest"] == "none"
+
+
 def test_run_measures_the_update_per_strategy(tmp_path):
     res = runner.invoke(app, ["run", str(UPDATES), "--results", str(tmp_path)])
     assert res.exit_code == 0, res.output
@@ -185,7 +204,10 @@ def test_run_measures_the_update_per_strategy(tmp_path):
     assert lora["continued"]["from_adapter"].endswith("strategies/lora/adapter")
     assert lora["scratch"]["steps"] == 4 and lora["continued"]["seconds"] > 0
     assert rec["rag"]["methods"]["reindex"]["embedded_chunks"] == 2
-    assert upd["lora"]["metrics"]["update_usd"]["value"] == pytest.approx(lora["continued"]["usd"])
+    chosen = rec["lora"]["cheapest"]
+    assert chosen in ("continued", "scratch") and set(rec["lora"]["breaks"]) <= {"continued",
+                                                                                 "scratch"}
+    assert upd["lora"]["metrics"]["update_usd"]["value"] == pytest.approx(lora[chosen]["usd"])
     md = (run / "decision.md").read_text()
     assert "## Knowledge updates" in md and "Decision by update cadence" in md
     assert "+ absorbing 30 knowledge updates/month" in json.loads(

@@ -34,7 +34,9 @@ def update_rows(results: dict, acc: str) -> list[list[str]]:
     for name, r in results.items():
         for upd, rec in (r.get("updates") or {}).items():
             for method, m in rec["methods"].items():
-                label = method + (" (cheapest)" if method == rec["cheapest"] else "")
+                label = method + (" (chosen: cheapest that keeps the rest)"
+                                  if method == rec["cheapest"] else "") + (
+                    " (breaks unchanged answers)" if method in rec.get("breaks", ()) else "")
                 rows.append([upd, name, label, _iv(rec["stale"].get(acc), True),
                              f"{m['seconds']:.1f}", f"{m['usd']:.6f}",
                              _iv(m["changed"].get(acc)),

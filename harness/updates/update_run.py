@@ -11,7 +11,10 @@ suite declares no updates). Per update:
   questions and on the `unchanged` ones (the test rows the update does not replace), plus
   `unchanged_vs_before`: the paired difference in the accuracy metric against the strategy's
   own test answers (cluster bootstrap, 95% interval);
-- `unchanged_before`: the unchanged rows' metrics before the update.
+- `unchanged_before`: the unchanged rows' metrics before the update;
+- `cheapest`: the cheapest method that does not break the unchanged answers (`_cheapest`:
+  its `unchanged_vs_before` interval lies wholly below 0), and `breaks`: the methods that do.
+  When every method breaks them, the cheapest of all, and `cheapest_breaks` is true.
 Every estimate is {value, low, high, n, unit}; intervals resample the suite's clusters.
 `update_usd` / `update_seconds` (in the strategy's metrics, read by harness.evaluation.decide) are the
 cheapest method's cost, averaged over the declared updates. Rows are written to
@@ -87,8 +90,19 @@ def _one(cfg, strategy, suite, data, upd, w: Where, qa_rows) -> dict:
             after = {"changed": ch, "unchanged": un,
                      "unchanged_vs_before": _vs_before(suite, unchanged, un_rows, before)}
         rec["methods"][method] = done | after
-    rec["cheapest"] = min(rec["methods"], key=lambda m: rec["methods"][m]["usd"])
+    rec |= _cheapest(rec["methods"])
     return rec
+
+
+def _cheapest(methods: dict) -> dict:
+    """{"cheapest", "breaks", "cheapest_breaks"}: the cheapest method by USD among those whose
+    paired after - before difference on the unchanged questions is not wholly below 0 (a cheap
+    update that makes the strategy forget what it knew is not a way to absorb it)."""
+    breaks = [m for m, r in methods.items()
+              if (r.get("unchanged_vs_before") or {}).get("high", 0) < 0]
+    safe = [m for m in methods if m not in breaks] or list(methods)
+    best = min(safe, key=lambda m: methods[m]["usd"])
+    return {"cheapest": best, "breaks": breaks, "cheapest_breaks": best in breaks}
 
 
 def measure_updates(cfg, strategy, suite, data, backend, sdir, cache_dir, info, qa_rows) -> dict:
