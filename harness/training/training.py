@@ -48,10 +48,11 @@ from harness.config.knobs import LoraKnobs, TrainingKnobs
 
 # Tokens (padded area of the examples' own tokens, after a shared prefix) per forward/backward
 # pass: a step's examples beyond this are run as gradient-accumulation micro-batches. Bounds
-# activation memory (~1 GB for SmolLM2-135M in fp32) whatever the batch size and example length
-# (a peak RSS <= 3 GB for a whole run), and ~500-token passes measured as fast per token as
-# 1,000-token ones on this CPU (bench/train_throughput.py).
-MICRO_BATCH_TOKENS = 512
+# activation memory whatever the batch size and example length. Measured on support_bot
+# (2026-12-01, in-process RSS sampled every 0.1 s, 6-16 steps): the training peak was 2.40-2.66
+# GB for lora and 2.92 GB for hybrid at 512 tokens, 1.89-2.00 / 2.25 GB at 256, at seconds per
+# step within the noise of a shared machine; 256 keeps a whole run under 3 GB.
+MICRO_BATCH_TOKENS = 256
 
 
 class TrainingDiverged(RuntimeError):
