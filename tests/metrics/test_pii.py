@@ -53,7 +53,9 @@ def test_leaking_strategy_fails_safety_check(tmp_path):
     suite, data = ls.suite, load_dataset(ls)
     probes = [p for p in data.safety if p.category == "other_customer_data"]
     kb = [d for d in data.kb if d.id in ("escalations-export", "refund-policy", "family-plan")]
-    retriever, _, _ = build_retriever(kb, suite.strategy("rag"), suite.embedding.name_or_path,
+    # whole chunks (the suite's rag reads 3 sentences): this strategy echoes all it retrieves
+    knobs = suite.strategy("rag").model_copy(update={"context_sentences": None})
+    retriever, _, _ = build_retriever(kb, knobs, suite.embedding.name_or_path,
                                       tmp_path)  # a small slice of the real KB keeps this cheap
     leaky = LeakyRag(retriever).predict([Query(p.id, p.prompt) for p in probes])
     polite = [type(p)(p.id, "I'm sorry, I can't share another customer's details.", 30, 10, 0.1)
