@@ -76,10 +76,10 @@ def sentences(text: str) -> list[str]:
 
 
 class Retriever:
-    def __init__(self, index, embedding_name: str, top_k: int, mode: str = "dense",
-                 context_sentences: int | None = None):
-        self.index, self.embedding_name, self.top_k, self.mode = index, embedding_name, top_k, mode
-        self.context_sentences = context_sentences
+    def __init__(self, index, embedding_name: str, knobs: RetrievalKnobs):
+        self.index, self.embedding_name = index, embedding_name
+        self.top_k, self.mode = knobs.similarity_top_k, knobs.retriever
+        self.context_sentences = knobs.context_sentences
         self._vecs: dict[str, object] = {}   # sentence -> unit embedding, computed once
         # In document order, not by node id: llama-index draws random uuids for node ids, so
         # that order (and with it the hybrid strategy's seeded distractor draw) would change
@@ -119,28 +119,37 @@ class Retriever:
                                                   embedding=None if v is None else v.tolist()))
             out.append([Chunk(h.node.metadata.get("doc_id", ""), h.node.get_content(),
                               float(h.score or 0.0)) for h in hits])
-        return self.focus(questions, out) if focus else out
+        if not focus:
+            return out
+        return self.focus(questions, out, None if self.mode == "bm25" else vecs)
 
-    def focus(self, questions: list[str], contexts: list[list[Chunk]]) -> list[list[Chunk]]:
+    def focus(self, questions: list[str], contexts: list[list[Chunk]],
+              question_vecs=None) -> list[list[Chunk]]:
         """Per question, the `context_sentences` sentences of its context chunks with the highest
         cosine to the question (MiniLM), best first, as Chunks of their documents scored by that
         cosine; the contexts unchanged when the knob is off. Written here rather than with
         llama-index's SentenceEmbeddingOptimizer, which keeps a percentile of each node's
-        sentences: a small model reads best a fixed handful across all the chunks."""
+        sentences: a small model reads best a fixed handful across all the chunks.
+        `question_vecs`: the questions' embeddings when the caller has them."""
         n = self.context_sentences
         if not n:
             return contexts
-        pieces = [[(c.doc_id, s) for c in ctx for s in sentences(c.text)] for ctx in contexts]
-        new = sorted({s for p in pieces for _, s in p} - self._vecs.keys())
+        pieces = []   # per question, each sentence once: doc of its first chunk (overlaps repeat)
+        for ctx in contexts:
+            first: dict[str, str] = {}
+            for c in ctx:
+                for s in sentences(c.text):
+                    first.setdefault(s, c.doc_id)
+            pieces.append(first)
+        new = sorted({s for p in pieces for s in p} - self._vecs.keys())
         self._vecs.update(zip(new, embed(new, self.embedding_name)))
+        if question_vecs is None:
+            question_vecs = embed(list(questions), self.embedding_name)
         out = []
-        for qv, p in zip(embed(list(questions), self.embedding_name), pieces):
-            seen, ranked = set(), []
-            for doc, s in sorted(p, key=lambda t: -float(self._vecs[t[1]] @ qv)):
-                if s not in seen:
-                    seen.add(s)
-                    ranked.append(Chunk(doc, s, round(float(self._vecs[s] @ qv), 4)))
-            out.append(ranked[:n])
+        for qv, p in zip(question_vecs, pieces):
+            cos = {s: float(self._vecs[s] @ qv) for s in p}
+            best = sorted(p, key=lambda s: -cos[s])[:n]   # stable: ties keep chunk order
+            out.append([Chunk(p[s], s, round(cos[s], 4)) for s in best])
         return out
 
 
@@ -169,8 +178,7 @@ def build_retriever(kb: list[Document], knobs: RetrievalKnobs, embedding_name: s
         ctx = StorageContext.from_defaults(persist_dir=str(folder), vector_store=store)
         if store is None or qdrant_store.holds(store, len(ctx.docstore.docs), url):
             return Retriever(load_index_from_storage(ctx, embed_model=emb_model), embedding_name,
-                             knobs.similarity_top_k, knobs.retriever,
-                             knobs.context_sentences), folder, True
+                             knobs), folder, True
         shutil.rmtree(folder)  # its collection is gone or incomplete (e.g. a new server)
     if store is not None:  # a collection without a finished docstore: left by a crash
         qdrant_store.drop(store, url)
@@ -196,5 +204,4 @@ def build_retriever(kb: list[Document], knobs: RetrievalKnobs, embedding_name: s
         tmp.rename(folder)
     except OSError:  # another process persisted the same index first
         shutil.rmtree(tmp, ignore_errors=True)
-    return Retriever(index, embedding_name, knobs.similarity_top_k, knobs.retriever,
-                     knobs.context_sentences), folder, False
+    return Retriever(index, embedding_name, knobs), folder, False

@@ -68,6 +68,7 @@ class Database:
         self._denied: list[int] = []
         self._deadline = 0.0
         self._cache: dict[str, Result] = {}
+        self._schema: dict[str, dict[str, str]] | None = None
 
     def _connect(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -114,7 +115,7 @@ class Database:
     def schema(self) -> dict[str, dict[str, str]]:
         """{table: {column: declared type}}, lower-case names, read once on a plain read-only
         connection (the guarded one's authorizer refuses PRAGMA)."""
-        if not hasattr(self, "_schema"):
+        if self._schema is None:
             conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
             try:
                 tables = [r[0] for r in conn.execute(

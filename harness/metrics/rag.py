@@ -37,6 +37,7 @@ def reference_contexts(examples, kb, chunk_size: int, chunk_overlap: int,
     from llama_index.core import Document as LIDocument
     from llama_index.core.node_parser import SentenceSplitter
 
+    from harness.data.retrieval import sentences
     from harness.metrics.accuracy import key_facts_of, normalize
     splitter = SentenceSplitter(chunk_size=chunk_size, chunk_overlap=chunk_overlap)
     docs = {d.id: d for d in kb}
@@ -50,7 +51,6 @@ def reference_contexts(examples, kb, chunk_size: int, chunk_overlap: int,
             chunks[e.source] = [n.get_content() for n in
                                 splitter.get_nodes_from_documents([LIDocument(text=d.text, doc_id=d.id)])]
             if by_sentence:
-                from harness.data.retrieval import sentences
                 chunks[e.source] = list(dict.fromkeys(s for c in chunks[e.source]
                                                       for s in sentences(c)))
         facts = [normalize(f) for f in key_facts_of(e) if normalize(f)]

@@ -68,8 +68,7 @@ def refresh_index(folder: Path, kb: list, upd, knobs: RetrievalKnobs, embedding_
         for doc_id in upd.config.removed:
             index.delete_ref_doc(doc_id, delete_from_docstore=True)
     seconds = time.perf_counter() - t0
-    retriever = Retriever(index, embedding_name, knobs.similarity_top_k, knobs.retriever,
-                          knobs.context_sentences)
+    retriever = Retriever(index, embedding_name, knobs)
     return retriever, {"seconds": seconds, "embedded_chunks": counted.n,
                        "changed_docs": [d.id for d, r in zip(upd.docs, refreshed) if r],
                        "removed_docs": list(upd.config.removed), "chunks": len(retriever.chunks)}

@@ -81,6 +81,19 @@ def test_answer_from_quote_trains_on_the_oracle_sentences(contexts, tiny_suite, 
     assert all(quoting._answer(e, c) == e.answer for e, c in no_oracle)
 
 
+def _prepared(cfg, tiny_suite, tiny_data, backend, tmp_path, monkeypatch):
+    """`prepare()` run with training replaced by a recorder: (the strategy, {"fits", "train",
+    "answers"} as handed to `train_adapter`). Training itself is not what these tests test."""
+    h = Hybrid(cfg, Context(tiny_suite.suite, tiny_data, backend, tmp_path / "h",
+                            tmp_path / "cache"))
+    handed = {}
+    monkeypatch.setattr(Hybrid, "train_adapter",
+                        lambda self, fits, train, bar=None, answers=None, **kw:
+                        handed.update(fits=fits, train=train, answers=answers) or {})
+    h.prepare()
+    return h, handed
+
+
 def test_shots_are_in_the_training_prompts_exactly_as_at_inference(tiny_suite, tiny_data, backend,
                                                                    tmp_path, monkeypatch):
     """hybrid with `num_shots`: every training prompt carries the same system turn and shot
@@ -89,12 +102,8 @@ def test_shots_are_in_the_training_prompts_exactly_as_at_inference(tiny_suite, t
     the prompts handed to it are captured."""
     cfg = HybridStrategy(type="hybrid", name="h", num_shots=2, num_distractors=1,
                          retrieval={"chunk_size": 64, "chunk_overlap": 8, "similarity_top_k": 1})
-    h = Hybrid(cfg, Context(tiny_suite.suite, tiny_data, backend, tmp_path / "h",
-                            tmp_path / "cache"))
-    handed = []
-    monkeypatch.setattr(Hybrid, "train_adapter",
-                        lambda self, fits, train, bar=None, **kw: handed.extend(fits) or {})
-    h.prepare()
+    h, got = _prepared(cfg, tiny_suite, tiny_data, backend, tmp_path, monkeypatch)
+    handed = got["fits"]
     train = tiny_data.train[: cfg.training.train_size]
     assert len(handed) == len(train) and len(h.shots) == 2
     reqs, _ = h.requests([e.question for e in train])
@@ -113,13 +122,7 @@ def test_quoted_answers_are_what_the_adapter_is_trained_on(tiny_suite, tiny_data
     the answers handed to training are `_answer`'s, and some differ from the written ones."""
     cfg = HybridStrategy(type="hybrid", name="h", oracle_fraction=1.0, answer_from="quote",
                          retrieval={"chunk_size": 64, "chunk_overlap": 8, "similarity_top_k": 1})
-    h = Hybrid(cfg, Context(tiny_suite.suite, tiny_data, backend, tmp_path / "h",
-                            tmp_path / "cache"))
-    handed = {}
-    monkeypatch.setattr(Hybrid, "train_adapter",
-                        lambda self, fits, train, bar=None, answers=None, **kw:
-                        handed.update(answers=answers, train=train) or {})
-    h.prepare()
+    _, handed = _prepared(cfg, tiny_suite, tiny_data, backend, tmp_path, monkeypatch)
     answers, train = handed["answers"], handed["train"]
     assert len(answers) == len(train)
     quoted = [(a, e) for a, e in zip(answers, train) if a != e.answer]
@@ -139,12 +142,8 @@ def test_context_sentences_cut_the_raft_contexts_to_their_closest_sentences(
     cfg = HybridStrategy(type="hybrid", name="h", oracle_fraction=1.0, num_distractors=1,
                          retrieval={"chunk_size": 64, "chunk_overlap": 8, "similarity_top_k": 1,
                                     "context_sentences": 1})
-    h = Hybrid(cfg, Context(tiny_suite.suite, tiny_data, backend, tmp_path / "h",
-                            tmp_path / "cache"))
-    handed = []
-    monkeypatch.setattr(Hybrid, "train_adapter",
-                        lambda self, fits, train, bar=None, **kw: handed.extend(fits) or {})
-    h.prepare()
+    h, got = _prepared(cfg, tiny_suite, tiny_data, backend, tmp_path, monkeypatch)
+    handed = got["fits"]
     train = tiny_data.train[: cfg.training.train_size]
     rng = random.Random(tiny_suite.suite.seed)   # the RAFT contexts prepare() drew
     hits = h.retriever.retrieve_many([e.question for e in train], focus=False)
