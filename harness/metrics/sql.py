@@ -93,10 +93,14 @@ def clauses(sql: str, schema: dict | None = None) -> dict | None:
         return node
     tree = tree.transform(unalias)
 
+    # A model's function SQLite lacks (DATEDIFF with a made-up unit) is compared as sqlglot
+    # renders it, without sqlglot's logged "unsupported" warning on the user's terminal.
+    quiet = {"unsupported_level": sqlglot.ErrorLevel.IGNORE}
+
     def s(e):
         if isinstance(e, exp.EQ):  # a = b and b = a are one condition
-            return " = ".join(sorted((e.left.sql("sqlite"), e.right.sql("sqlite"))))
-        return e.sql("sqlite", normalize=True)
+            return " = ".join(sorted(side.sql("sqlite", **quiet) for side in (e.left, e.right)))
+        return e.sql("sqlite", normalize=True, **quiet)
 
     def conj(e):
         return {s(c) for c in e.flatten()} if isinstance(e, exp.And) else {s(e)}
@@ -112,7 +116,7 @@ def clauses(sql: str, schema: dict | None = None) -> dict | None:
             "group": {s(e) for e in group.expressions} if group else set(),
             "having": conj(having.this) if having else set(),
             "order": [s(e) for e in order.expressions] if order else [],
-            "limit": tree.args["limit"].sql("sqlite") if tree.args.get("limit") else None,
+            "limit": tree.args["limit"].sql("sqlite", **quiet) if tree.args.get("limit") else None,
             "distinct": bool(tree.args.get("distinct"))}
 
 

@@ -96,6 +96,16 @@ def test_exact_set_match_qualifies_bare_columns_by_the_schema(task):
     assert got == [1.0]
 
 
+def test_a_function_sqlite_lacks_is_compared_without_a_warning_on_the_terminal(caplog):
+    """sqlglot logs "DATEDIFF unsupported for '1'." when it renders a model's DATEDIFF with a
+    made-up unit for SQLite; that line reached the user's terminal in the middle of a run."""
+    odd = "SELECT DATEDIFF('2025-01-01', signup_date, 1) FROM customers"
+    with caplog.at_level("DEBUG"):
+        assert clauses(odd) == clauses(odd.lower())
+        assert exact_set_match([odd], [example(odd)]) == [1.0]
+    assert not [r for r in caplog.records if r.name.startswith("sqlglot")], caplog.text
+
+
 def test_valid_sql_rate(task):
     outs = [GOLD, "SELECT nme FROM customers", "DROP TABLE customers", "no SQL here"]
     assert valid_sql(outs, [example(GOLD)] * 4, task=task) == [1.0, 0.0, 0.0, 0.0]
