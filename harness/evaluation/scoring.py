@@ -101,6 +101,7 @@ def score(suite, examples, preds, probes, probe_preds, prepare_info: dict, cfg=N
     for n, v in perf_metrics(preds + probe_preds, prepare_info, suite.pricing, suite.seed).items():
         metrics[n] = v | {"higher_is_better": PERF_METRICS[n]}
     from harness.training.fit import cut_metrics
-    for n, v in cut_metrics(preds + probe_preds, prepare_info).items():
+    limit = suite.model_for(cfg).max_new_tokens if cfg is not None else suite.model.max_new_tokens
+    for n, v in cut_metrics(preds + probe_preds, prepare_info, limit).items():
         metrics[n] = v | {"higher_is_better": False}
     return {"metrics": metrics, "safety_by_category": by_cat}, qa_rows, safety_rows

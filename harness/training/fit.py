@@ -12,9 +12,12 @@ Contract:
   context window too (`Fitter.for_training`; with `training.truncation: left` nothing is
   changed here, only counted, and harness.training.training.encode_pair cuts the prompt's start).
   A backend that cannot count tokens (an API model) gets no budget: its prompts pass unchanged.
-- `cut_metrics(preds, prepare_info)` turns the counts into the run's metrics: `prompts_cut`
-  (prompts cut to fit, of n, test questions and probes), `prompt_tokens_cut` (mean tokens cut
-  from a cut prompt) and, for trained strategies, `train_prompts_cut`.
+- `cut_metrics(preds, prepare_info, max_new_tokens)` turns the counts into the run's metrics:
+  `prompts_cut` (prompts cut to fit, of n, test questions and probes), `prompt_tokens_cut`
+  (mean tokens cut from a cut prompt), for trained strategies `train_prompts_cut`, and with
+  `max_new_tokens` `answers_cut`: answers that used every one of the `max_new_tokens` allowed,
+  so were probably stopped mid-answer (a SQL query cut there cannot run). `cut_warnings` says
+  each in one line.
 """
 from __future__ import annotations
 
@@ -123,8 +126,8 @@ class Fitter:
         raise UserError(f"cannot fit the prompt into {budget} tokens", key=self.what)
 
 
-def cut_metrics(preds, prepare_info: dict | None) -> dict:
-    """`prompts_cut`, `prompt_tokens_cut`, `train_prompts_cut` (see the module docstring)."""
+def cut_metrics(preds, prepare_info: dict | None, max_new_tokens: int | None = None) -> dict:
+    """`prompts_cut`, `prompt_tokens_cut`, `train_prompts_cut`, `answers_cut` (see above)."""
     cuts = [getattr(p, "prompt_cut_tokens", 0) or 0 for p in preds]
     k = sum(c > 0 for c in cuts)
     out = {"prompts_cut": {"value": k, "low": k, "high": k, "n": len(cuts),
@@ -140,6 +143,11 @@ def cut_metrics(preds, prepare_info: dict | None) -> dict:
                                     "n": info.get("examples", 0),
                                     "unit": "training prompts cut to fit (count, of n)",
                                     "tokens": info.get("prompt_tokens_cut", 0)}
+    if max_new_tokens:
+        k = sum(p.completion_tokens >= max_new_tokens for p in preds)
+        out["answers_cut"] = {"value": k, "low": k, "high": k, "n": len(preds),
+                              "unit": "answers stopped at max_new_tokens (count, of n)",
+                              "max_new_tokens": max_new_tokens}
     return out
 
 
@@ -160,4 +168,9 @@ def cut_warnings(results: dict) -> list[str]:
         if parts:
             out.append(f"{name}: " + "; ".join(parts) + " (lowest-ranked chunks dropped first, "
                        "then the question's middle)")
+        e = m.get("answers_cut") or {}
+        if e.get("value"):
+            out.append(f"{name}: {e['value']} of {e['n']} answers used all "
+                       f"{e['max_new_tokens']} new tokens of model.max_new_tokens and were "
+                       "probably stopped mid-answer: raise it if the answers were still going")
     return out
