@@ -31,6 +31,7 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "ci_required: must run in CI (CI=true): a skip fails there")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the xdist_group marks
 def pytest_collection_modifyitems(config, items):
     """pytest-xdist (`--dist loadgroup`) runs the tests of one group on one worker: the tests of
     a module with a module-scoped fixture (a tiny run, a trained adapter) share one worker, so the
