@@ -14,6 +14,10 @@ import pytest
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # under pytest-xdist (pyproject addopts: one worker per core) each worker and the harness
+    # subprocesses it starts use one torch thread: two 2-thread processes on 2 cores contend
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "fixtures" / "tiny" / "suite.yaml"
@@ -25,6 +29,23 @@ def in_ci() -> bool:
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "ci_required: must run in CI (CI=true): a skip fails there")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the xdist_group marks
+def pytest_collection_modifyitems(config, items):
+    """pytest-xdist (`--dist loadgroup`) runs the tests of one group on one worker: the tests of
+    a module with a module-scoped fixture (a tiny run, a trained adapter) share one worker, so the
+    fixture is made once, not once per worker; likewise every test of the dashboards' store."""
+    for item in items:
+        defs = getattr(item, "_fixtureinfo", None)
+        defs = defs.name2fixturedefs if defs is not None else {}
+        if "dash_results" in item.fixturenames:
+            group = "dash_results"
+        elif any(d.scope == "module" for ds in defs.values() for d in ds):
+            group = item.module.__name__
+        else:
+            continue
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.hookimpl(hookwrapper=True)

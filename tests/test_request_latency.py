@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from harness.registry import STRATEGIES
-from harness.evaluation.request_latency import request_latency
+from harness.evaluation.request_latency import WARMUP_TOKENS, request_latency
 from harness.run.strategy import Context, Query
 
 PAUSE = 0.25  # s
@@ -35,7 +35,7 @@ def test_batch_one_latency_times_each_request_and_its_first_token(tiny_suite, ti
     # made to take PAUSE seconds more (a sleep cannot return early), so a clock started after
     # it would come out at least PAUSE short, however fast or loaded the machine. No bound on
     # how fast anything runs is asserted: only the order of events on one clock.
-    built, starts, ends = [], [], []
+    built, starts, ends, limits = [], [], [], []
     requests, generate = strat.requests, backend.generate
 
     def slow_requests(questions):
@@ -45,8 +45,9 @@ def test_batch_one_latency_times_each_request_and_its_first_token(tiny_suite, ti
         return requests(questions)
 
     @functools.wraps(generate)
-    def noted_generate(*args, **kwargs):
-        out = generate(*args, **kwargs)
+    def noted_generate(reqs, *args, **kwargs):
+        limits.append([r.max_new_tokens for r in reqs])
+        out = generate(reqs, *args, **kwargs)
         ends.append(time.perf_counter())
         return out
     monkeypatch.setattr(strat, "requests", slow_requests)
@@ -54,6 +55,8 @@ def test_batch_one_latency_times_each_request_and_its_first_token(tiny_suite, ti
     lat = request_latency(strat, backend, qs)
     monkeypatch.undo()
     assert built == [[qs[0]]] + [[q] for q in qs]  # one warm-up, then each question alone
+    # the warm-up is cut short; the timed requests generate as the suite says
+    assert limits == [[WARMUP_TOKENS]] + [[None]] * len(qs)
     spans_ms = [(e - s) * 1000 for s, e in zip(starts[1:], ends[1:], strict=True)]
     p50, p95 = lat["p50_latency_ms"], lat["p95_latency_ms"]
     assert p50["n"] == p95["n"] == 3 and p50["unit"] == "ms, batch 1"

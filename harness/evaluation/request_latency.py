@@ -10,18 +10,24 @@ streamer; API models with `stream`), "p50_ttft_ms", "p95_ttft_ms": time to the f
 token}, each an Estimate-dict with a 95% bootstrap interval, `unit` and n, plus "outputs" (the
 answers, for the caller to compare with the batch answers).
 
+The warm-up asks the first question for WARMUP_TOKENS new tokens only: its prompt's prefill
+and a decode step run every code path a timed request runs, and its answer is not used (a
+full-length warm-up had cost as much as one more timed request).
+
 Why not the batch figures: offline evaluation generates `batch_size` questions together, so a
 question's wall time is its whole batch's (tens of seconds on a CPU); that is compute cost per
 query (`compute_ms_per_query` in harness.metrics.perf), not what one chat user waits.
 """
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import time
 
 from harness.evaluation.stats import ci, p50, p95
 
 LATENCY_METRICS = {"p50_latency_ms", "p95_latency_ms", "p50_ttft_ms", "p95_ttft_ms"}
+WARMUP_TOKENS = 2  # the first from the prefill, the second from a decode step
 
 
 class _FirstToken:
@@ -40,9 +46,13 @@ class _FirstToken:
         pass
 
 
-def _one(strategy, backend, question: str, streams: bool) -> tuple[float, float | None, str]:
+def _one(strategy, backend, question: str, streams: bool,
+         max_new: int | None = None) -> tuple[float, float | None, str]:
     t0 = time.perf_counter()
     reqs, _ = strategy.requests([question])
+    if max_new is not None:  # the warm-up: its answer is not used
+        reqs = [dataclasses.replace(r, max_new_tokens=min(max_new, r.max_new_tokens or max_new))
+                for r in reqs]
     if streams:
         first = _FirstToken()
         g = backend.generate(reqs, streamer=first)[0]
@@ -58,7 +68,7 @@ def request_latency(strategy, backend, questions: list[str], seed: int = 0) -> d
         return {}
     with strategy.served(backend) as b:
         streams = "streamer" in inspect.signature(b.generate).parameters
-        _one(strategy, b, questions[0], streams)  # warm-up, not timed: a server is warm
+        _one(strategy, b, questions[0], streams, WARMUP_TOKENS)  # not timed: a server is warm
         runs = [_one(strategy, b, q, streams) for q in questions]
     unit = "ms, batch 1"
     total = [r[0] * 1000 for r in runs]

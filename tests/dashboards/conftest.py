@@ -2,7 +2,8 @@
 
 `dash_results` (session): runs `python -m harness.cli run tests/fixtures/tiny/suite.yaml`
 and then a copy of the tiny suite with `num_shots: 1`, so the store holds two different runs
-of suite `tiny` (several minutes on a 2-core CPU; done once per session). Set
+of suite `tiny` (several minutes on a 2-core CPU; done once per session, and under pytest-xdist
+once for all workers: the first to need it makes it under a file lock, the others read it). Set
 HARNESS_DASH_RESULTS to an existing store made that way to skip the runs while iterating.
 Tests never write into it: they copy what they change (`copy_run`).
 """
@@ -42,7 +43,7 @@ def _harness_run(suite_yaml: Path, results: Path) -> str:
     env = os.environ | {"HF_HUB_DISABLE_PROGRESS_BARS": "1", "TOKENIZERS_PARALLELISM": "false"}
     proc = subprocess.run([sys.executable, "-m", "harness.cli", "run", str(suite_yaml),
                            "--results", str(results)], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=900)
+                          text=True, timeout=1800)  # a loaded 2-core machine
     assert proc.returncode == 0, f"harness run failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     return (results / "tiny" / "LATEST").read_text(encoding="utf-8").strip()
 
@@ -57,7 +58,21 @@ def dash_results(tmp_path_factory) -> Store:
         assert len(runs) >= 2, f"{root} needs two finished runs of suite tiny"
         latest = (root / "tiny" / "LATEST").read_text().strip()
         return Store(root, "tiny", next(r.name for r in runs if r.name != latest), latest)
-    root = tmp_path_factory.mktemp("dash-results")
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return _make_store(tmp_path_factory.mktemp("dash-results"), tmp_path_factory)
+    from filelock import FileLock
+    shared = tmp_path_factory.getbasetemp().parent  # the session's folder, above each worker's
+    made = shared / "dash-results.json"
+    with FileLock(str(shared / "dash-results.lock")):
+        if not made.exists():
+            store = _make_store(shared / "dash-results", tmp_path_factory)
+            made.write_text(json.dumps([str(store.root), store.first, store.second]))
+    root, first, second = json.loads(made.read_text())
+    return Store(Path(root), "tiny", first, second)
+
+
+def _make_store(root: Path, tmp_path_factory) -> Store:
+    root.mkdir(parents=True, exist_ok=True)
     first = _harness_run(TINY_DIR / "suite.yaml", root)
     copy = tmp_path_factory.mktemp("tiny-one-shot") / "tiny"
     shutil.copytree(TINY_DIR, copy)
