@@ -62,8 +62,14 @@ class SqlTask(Strict):
         from harness.data.sqldb import Database
         base = ls.path.parent
         paths = [p for p in (self.database, self.tenant_database) if p]
-        if self.build and any(not (base / p).exists() for p in paths):
-            self._build(ls)
+        if self.build:
+            # Two runs (or test workers) on one fresh checkout would both build into the same
+            # files; one builds, the other waits and then finds them (checked under the lock,
+            # so a half-written database is never opened).
+            from filelock import FileLock
+            with FileLock(str(ls.resolve(self.build, "task.build").parent / ".build.lock")):
+                if any(not (base / p).exists() for p in paths):
+                    self._build(ls)
         db = ls.resolve(self.database, "task.database")
         tenant = ls.resolve(self.tenant_database, "task.tenant_database")
         dbs = {key: Database(p, self.timeout_ms, self.row_cap)
