@@ -31,23 +31,6 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "ci_required: must run in CI (CI=true): a skip fails there")
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the xdist_group marks
-def pytest_collection_modifyitems(config, items):
-    """pytest-xdist (`--dist loadgroup`) runs the tests of one group on one worker: the tests of
-    a module with a module-scoped fixture (a tiny run, a trained adapter) share one worker, so the
-    fixture is made once, not once per worker; likewise every test of the dashboards' store."""
-    for item in items:
-        defs = getattr(item, "_fixtureinfo", None)
-        defs = defs.name2fixturedefs if defs is not None else {}
-        if "dash_results" in item.fixturenames:
-            group = "dash_results"
-        elif any(d.scope == "module" for ds in defs.values() for d in ds):
-            group = item.module.__name__
-        else:
-            continue
-        item.add_marker(pytest.mark.xdist_group(group))
-
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield

@@ -75,8 +75,8 @@ def test_tiny_support_bot_end_to_end(tmp_path):
                 assert all(k in p["scores"] for p in preds)
             # per question, this prompt's tokens minus the prompt strategy's (negative when
             # 3 retrieved sentences are shorter than prompt's 3 shots)
-            base = {json.loads(l)["id"]: json.loads(l)["prompt_tokens"] for l in
-                    (run / "strategies" / "prompt" / "predictions.jsonl").read_text().splitlines()}
+            base = {r["id"]: r["prompt_tokens"] for r in map(json.loads, (
+                run / "strategies" / "prompt" / "predictions.jsonl").read_text().splitlines())}
             want = sum(q["prompt_tokens"] - base[q["id"]] for q in preds) / len(preds)
             assert m["extra_prompt_tokens_vs_prompt"]["value"] == pytest.approx(want)
             assert all(q["prompt_tokens"] > 0 for q in preds)
