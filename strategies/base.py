@@ -115,7 +115,9 @@ class WeightTraining(StrategyBase):
 
 class QuestionPrompts:
     """For a strategy that answers the question alone (system prompt + question: no retrieval,
-    no shots) through `served(backend)`, and trains on the same prompts (lora, full).
+    no shots) through `served(backend)`, and trains on the same prompts (lora, full). The
+    system prompt is the suite's, or the variant of `system_prompts` the config's `system_prompt`
+    names.
 
     - `train_fits(backend)`: (fits, rows): the first `training.train_size` train rows, each
       fitted (harness.training.fit.Fitter.for_training on `backend`) as a training prompt with
@@ -128,7 +130,7 @@ class QuestionPrompts:
     def train_fits(self, backend):
         from harness.data.prompting import builder
         from harness.training.fit import Fitter
-        build = builder(self.ctx.suite)
+        build = builder(self.ctx.suite, system_name=self.config.system_prompt)
         fitter = Fitter.for_training(backend, self.config.training)
         train = self.ctx.data.train[: self.config.training.train_size]
         return [fitter.fit(build, e.question, answer=e.answer) for e in train], train
@@ -137,7 +139,7 @@ class QuestionPrompts:
         from harness.backends.base import Request
         from harness.data.prompting import builder
         from harness.training.fit import Fitter
-        build = builder(self.ctx.suite)
+        build = builder(self.ctx.suite, system_name=self.config.system_prompt)
         fitter = Fitter.for_generation(self.ctx.backend, self.ctx.suite.model_for(self.config))
         fits = [fitter.fit(build, q) for q in questions]
         return [Request(f.messages, cut_tokens=f.cut_tokens) for f in fits], None

@@ -39,6 +39,7 @@ class FullStrategy(StrategyConfig):
     name: str
     model: Model | None = None  # overrides the suite's `model:` key by key
     training: FullTrainingKnobs = FullTrainingKnobs()
+    system_prompt: str | None = None   # a name from the suite's `system_prompts`, as lora's
     search: Search = {}
     seeds: list[int] | None = None   # retrain once per seed and report seed variance
 

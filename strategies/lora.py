@@ -2,7 +2,9 @@
 
 `prepare` trains on (system prompt + question -> reference answer) with loss on the answer only
 and saves the adapter to `<run>/strategies/<name>/adapter/`; an adapter already there (with its
-`train.json`) is reused. `predict` attaches the adapter to the loaded base model.
+`train.json`) is reused. `predict` attaches the adapter to the loaded base model. `system_prompt`
+picks one of the suite's `system_prompts` for both (e.g. one without the schema the adapter
+learns from the train pairs: shorter prompts, the promise of fine-tuning).
 """
 from __future__ import annotations
 
@@ -23,6 +25,9 @@ class LoraStrategy(StrategyConfig):
     model: Model | None = None  # overrides the suite's `model:` key by key
     lora: LoraKnobs = LoraKnobs()
     training: TrainingKnobs = TrainingKnobs()
+    # A name from the suite's `system_prompts` (null: the suite's `system_prompt`), used for
+    # training and answering alike: a fine-tuned model can learn what a long prompt spells out.
+    system_prompt: str | None = None
     search: Search = {}
     seeds: list[int] | None = None   # retrain once per seed and report seed variance
 
