@@ -3,10 +3,11 @@ finished rows dropped from the batch.
 
 Contract: `decode(model, rows, prefix, max_new, stop_ids, stop_hit, pad_id, prefill_tokens)`
 generates greedily for every row of token ids (each row starts with the shared `prefix`, whose
-KV cache `prefix.cache` is computed once by the caller) and returns per row the new token ids,
-ending with the token that stopped it (a stop id, or the step whose decoded tail `stop_hit`
-flags) or cut at its `max_new`. The tokens
-equal `model.generate(do_sample=False)` run on each row alone (tests/backends/test_greedy.py);
+KV cache `prefix.cache` is computed once by the caller; on sdpa attention it stays one copy that
+every row attends, harness.backends.prefix_attention, else it is copied into each row's cache)
+and returns per row the new token ids, ending with the token that stopped it (a stop id, or the
+step whose decoded tail `stop_hit` flags) or cut at its `max_new`. The tokens equal
+`model.generate(do_sample=False)` run on each row alone (tests/backends/test_greedy.py);
 `streamer` (one row only) receives tokens as transformers' streamers do (prompt first).
 
 Why not `generate`: profiled on this CPU (BENCHMARKS.md, issue 18), a batch-16 decode step of
@@ -20,6 +21,7 @@ decode batch can be wide while the peak memory stays that of a small prefill.
 from __future__ import annotations
 
 import copy
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import torch
@@ -67,6 +69,28 @@ def _positions(mask: torch.Tensor) -> torch.Tensor:
 def decode(model, rows: list[list[int]], prefix: Prefix | None, max_new: list[int],
            stop_ids: set[int], stop_hit, pad_id: int, prefill_tokens: int = 2048,
            streamer=None) -> list[list[int]]:
+    from harness.backends import prefix_attention
+    shared = prefix is not None and prefix_attention.supported(model)
+    with prefix_attention.shared_prefix(model) if shared else nullcontext():
+        return _decode(model, rows, prefix, max_new, stop_ids, stop_hit, pad_id, prefill_tokens,
+                       streamer, shared)
+
+
+def _own_mask(mask: torch.Tensor, queries: int) -> torch.Tensor:
+    """[rows, 1, queries, slots] boolean mask over the rows' own cache slots (`mask`: [rows,
+    slots], 1 = filled): the queries sit at slots 0..queries-1 and see the filled slots up to
+    their own; one query (a decode step) sees every filled slot."""
+    m = mask.bool()[:, None, None, :]
+    if queries == 1:
+        return m
+    causal = torch.arange(mask.shape[1])[None, :] <= torch.arange(queries)[:, None]
+    return m & causal
+
+
+def _decode(model, rows, prefix, max_new, stop_ids, stop_hit, pad_id, prefill_tokens, streamer,
+            shared: bool) -> list[list[int]]:
+    """`shared`: the prefix is attended once for all rows (harness.backends.prefix_attention) and
+    each row's cache holds its own tokens only; else the prefix is copied into every row."""
     dev = next(model.parameters()).device
     p = len(prefix.tokens) if prefix else 0
     own = [r[p:] for r in rows]
@@ -80,10 +104,15 @@ def decode(model, rows: list[list[int]], prefix: Prefix | None, max_new: list[in
         ids[r, width - len(o):] = torch.tensor(o, dtype=torch.long)
         mask[r, p + width - len(o):p + width] = 1
     like = next(model.parameters())
-    cache = _static_cache(model, n, total, like)
-    if prefix:
+    base = p if shared else 0   # cache slot 0 is this position of the sequence
+    cache = _static_cache(model, n, total - base, like)
+    extra = {}
+    if shared:
+        extra["shared_prefix"] = [(layer.keys, layer.values) for layer in prefix.cache.layers]
+    elif prefix:
         for big, small in zip(cache.layers, prefix.cache.layers):
             big.keys[:, :, :p], big.values[:, :, :p] = small.keys, small.values
+
     if streamer is not None:
         streamer.put(torch.tensor(rows[0]))
     # Prefill a few rows at a time straight into their slots of the one cache (a cache whose
@@ -93,13 +122,15 @@ def decode(model, rows: list[list[int]], prefix: Prefix | None, max_new: list[in
     for s in range(0, n, step):
         part = slice(s, min(n, s + step))
         m = mask[part, :p + width]
-        out = model(input_ids=ids[part].to(dev), attention_mask=m.to(dev),
-                    position_ids=_positions(m)[:, p:].to(dev), cache=_rows_view(cache, part, p),
-                    use_cache=True, logits_to_keep=1)
+        att = _own_mask(mask[part, p:], width) if shared else m
+        out = model(input_ids=ids[part].to(dev), attention_mask=att.to(dev),
+                    position_ids=_positions(m)[:, p:].to(dev),
+                    cache=_rows_view(cache, part, p - base), use_cache=True, logits_to_keep=1,
+                    **extra)
         last[part] = out.logits[:, -1].argmax(-1)
         del out
     for layer in cache.layers:
-        layer.cumulative_length.fill_(p + width)
+        layer.cumulative_length.fill_(p + width - base)
     generated: list[list[int]] = [[] for _ in rows]
     alive = list(range(n))   # original row index of each row still in the batch
     pos = _positions(mask[:, :p + width])[:, -1:]
@@ -131,8 +162,9 @@ def decode(model, rows: list[list[int]], prefix: Prefix | None, max_new: list[in
             alive = [alive[j] for j in keep]
         mask[:, cur] = 1
         pos = pos + 1
-        out = model(input_ids=last.view(-1, 1), attention_mask=mask[:, :cur + 1].to(dev),
-                    position_ids=pos.to(dev), cache=cache, use_cache=True)
+        att = _own_mask(mask[:, p:], 1) if shared else mask[:, :cur + 1]
+        out = model(input_ids=last.view(-1, 1), attention_mask=att.to(dev),
+                    position_ids=pos.to(dev), cache=cache, use_cache=True, **extra)
         last = out.logits[:, -1].argmax(-1)
         cur += 1
     if streamer is not None:

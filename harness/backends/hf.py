@@ -7,8 +7,9 @@ Contract:
   `trust_remote_code` is passed through from the suite (off by default).
 - `HFBackend.generate` batches requests sorted by length with left padding and a KV cache;
   results come back in request order. The token prefix shared by all requests of a call (system
-  prompt, few-shot turns) is prefilled once and its KV cache reused by every batch; greedy
-  outputs equal those of batch size 1 without the shared prefix (tests/backends/test_hf.py).
+  prompt, few-shot turns) is prefilled once and its KV cache reused by every batch (on sdpa
+  attention it stays one copy, attended once for all rows: harness.backends.prefix_attention);
+  greedy outputs equal those of batch size 1 without the shared prefix (tests/backends/test_hf.py).
   `with backend.adapter(dir):` attaches a saved peft adapter for the block and detaches it
   afterwards (the base model is never reloaded); `with backend.using(model):` generates with a
   given module over the same weights (e.g. a LoRA model in training).
@@ -28,6 +29,7 @@ import torch
 
 from harness.backends.base import Generation, Request
 from harness.backends.greedy import Prefix, decode
+from harness.backends.prefix_attention import supported
 from harness.errors import UserError
 from harness.config.suite import Model
 
@@ -262,7 +264,7 @@ class HFBackend:
 
     def _rows_per_batch(self, n: int, width: int, max_new: int) -> int:
         """Requests decoded together: the suite's `batch_size`, or with `auto` as many as the
-        KV-cache budget holds for prompts this long (lm-eval's `auto` sizes by trying; here the
+        KV-cache budget holds for rows of `width` cached prompt tokens (lm-eval's `auto` sizes by trying; here the
         cache size is known in advance: layers x 2 x kv-heads x head-dim x bytes per token),
         balanced so the last batch is not a straggler."""
         if self.cfg.batch_size != "auto":
@@ -289,9 +291,11 @@ class HFBackend:
         limits = [r.max_new_tokens or self.cfg.max_new_tokens for r in requests]
         hit = _stop_hit(tok, list(self.cfg.stop))
         lean = self._static_cache_ok()
+        # with the prefix attended once for all rows, a row's cache holds its own tokens only
+        shared = len(prefix) if prefix_kv is not None and lean and supported(self._active) else 0
         start = 0
         while start < len(order):
-            bs = self._rows_per_batch(len(order) - start, len(encoded[order[start]]),
+            bs = self._rows_per_batch(len(order) - start, len(encoded[order[start]]) - shared,
                                       max(limits[i] for i in order[start:]))
             idx = order[start:start + bs]
             start += len(idx)

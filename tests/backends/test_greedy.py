@@ -45,15 +45,34 @@ def lean(backend):
     backend.cfg = old
 
 
-def test_tokens_equal_generate_alone_with_shared_prefix_and_early_stops(lean):
+def test_tokens_equal_generate_alone_with_shared_prefix_and_early_stops(lean, monkeypatch):
+    from harness.backends import prefix_attention
+    calls = []   # (rows, queries) of each attention call over the prefix read once
+
+    def spy(module, query, *a, shared_prefix=None, **k):
+        if shared_prefix is not None and module.layer_idx == 0:
+            calls.append(tuple(query.shape[::2]))
+        return real(module, query, *a, shared_prefix=shared_prefix, **k)
+    real = prefix_attention.attention
+    monkeypatch.setattr(prefix_attention, "attention", spy)
     limits = [24, 3, 24, 1, 24, 12]   # rows end at different steps and leave the batch
     reqs = [Request(_msgs(q), max_new_tokens=m) for q, m in zip(QUESTIONS, limits)]
     got = lean.generate(reqs)
+    assert calls and calls[-1][1] == 1 and calls[-1][0] < len(reqs)  # decode steps used it
     assert lean._prefix_cache([lean.encode_chat(r.messages) for r in reqs])[0]  # prefix reused
     assert {g.batch_size for g in got} == {len(reqs)}                          # one batch
     want = [_alone(lean, r.messages, m) for r, m in zip(reqs, limits)]
     assert [(g.text, g.completion_tokens) for g in got] == want
     assert len({g.completion_tokens for g in got}) > 2
+
+
+def test_prefix_copied_into_every_row_gives_the_same_tokens(lean, monkeypatch):
+    """The path for attention other than sdpa (the prefix copied into each row's cache)."""
+    from harness.backends import prefix_attention
+    reqs = [Request(_msgs(q), max_new_tokens=12) for q in QUESTIONS]
+    once = [(g.text, g.completion_tokens) for g in lean.generate(reqs)]
+    monkeypatch.setattr(prefix_attention, "supported", lambda model: False)
+    assert [(g.text, g.completion_tokens) for g in lean.generate(reqs)] == once
 
 
 def test_prefill_in_micro_batches_changes_nothing(lean, monkeypatch):
