@@ -76,15 +76,29 @@ def decode(model, rows: list[list[int]], prefix: Prefix | None, max_new: list[in
                        streamer, shared)
 
 
-def _own_mask(mask: torch.Tensor, queries: int) -> torch.Tensor:
+def _own_mask(mask: torch.Tensor, queries: int, first: int = 0) -> torch.Tensor:
     """[rows, 1, queries, slots] boolean mask over the rows' own cache slots (`mask`: [rows,
-    slots], 1 = filled): the queries sit at slots 0..queries-1 and see the filled slots up to
-    their own; one query (a decode step) sees every filled slot."""
+    slots], 1 = filled): the queries sit at slots first..first+queries-1 and see the filled slots
+    up to their own; one query (a decode step) sees every filled slot."""
     m = mask.bool()[:, None, None, :]
     if queries == 1:
         return m
-    causal = torch.arange(mask.shape[1])[None, :] <= torch.arange(queries)[:, None]
+    causal = torch.arange(mask.shape[1])[None, :] <= torch.arange(first, first + queries)[:, None]
     return m & causal
+
+
+def _passes(lengths: list[int], budget: int) -> list[tuple[slice, int]]:
+    """Consecutive runs of rows, each with the longest own length in it, such that rows x that
+    length stays within `budget` tokens (at least one row per run). Rows come sorted longest
+    first (HFBackend.generate), so a run's shorter rows carry little padding."""
+    runs, s = [], 0
+    while s < len(lengths):
+        e, w = s + 1, lengths[s]
+        while e < len(lengths) and (e + 1 - s) * max(w, lengths[e]) <= budget:
+            w, e = max(w, lengths[e]), e + 1
+        runs.append((slice(s, e), w))
+        s = e
+    return runs
 
 
 def _decode(model, rows, prefix, max_new, stop_ids, stop_hit, pad_id, prefill_tokens, streamer,
@@ -116,17 +130,17 @@ def _decode(model, rows, prefix, max_new, stop_ids, stop_hit, pad_id, prefill_to
     if streamer is not None:
         streamer.put(torch.tensor(rows[0]))
     # Prefill a few rows at a time straight into their slots of the one cache (a cache whose
-    # layers are views of those rows): the activations of a pass grow with rows x width.
-    step = max(1, prefill_tokens // max(1, width))
+    # layers are views of those rows): the activations of a pass grow with rows x width, and a
+    # pass runs only as wide as its longest row (its left padding slots stay empty).
     last = torch.empty(n, dtype=torch.long, device=dev)
-    for s in range(0, n, step):
-        part = slice(s, min(n, s + step))
+    for part, w in _passes([len(o) for o in own], prefill_tokens):
+        lo = width - w   # the pass's first own slot
         m = mask[part, :p + width]
-        att = _own_mask(mask[part, p:], width) if shared else m
-        out = model(input_ids=ids[part].to(dev), attention_mask=att.to(dev),
-                    position_ids=_positions(m)[:, p:].to(dev),
-                    cache=_rows_view(cache, part, p - base), use_cache=True, logits_to_keep=1,
-                    **extra)
+        att = _own_mask(mask[part, p:], w, lo) if shared else m
+        out = model(input_ids=ids[part, lo:].to(dev), attention_mask=att.to(dev),
+                    position_ids=_positions(m)[:, p + lo:].to(dev),
+                    cache=_rows_view(cache, part, p + lo - base), use_cache=True,
+                    logits_to_keep=1, **extra)
         last[part] = out.logits[:, -1].argmax(-1)
         del out
     for layer in cache.layers:

@@ -73,6 +73,9 @@ def test_prefix_copied_into_every_row_gives_the_same_tokens(lean, monkeypatch):
     once = [(g.text, g.completion_tokens) for g in lean.generate(reqs)]
     monkeypatch.setattr(prefix_attention, "supported", lambda model: False)
     assert [(g.text, g.completion_tokens) for g in lean.generate(reqs)] == once
+    import harness.backends.hf as hf
+    monkeypatch.setattr(hf, "PREFILL_TOKENS", 1)   # one row per pass, each as wide as its row
+    assert [(g.text, g.completion_tokens) for g in lean.generate(reqs)] == once
 
 
 def test_prefill_in_micro_batches_changes_nothing(lean, monkeypatch):
@@ -141,3 +144,10 @@ def test_generate_fallback_gives_the_same_answers(lean, monkeypatch):
     ours = [(g.text, g.completion_tokens) for g in lean.generate(reqs)]
     monkeypatch.setattr(HFBackend, "_static_cache_ok", lambda self: False)
     assert [(g.text, g.completion_tokens) for g in lean.generate(reqs)] == ours
+
+
+def test_prefill_passes_stay_within_the_token_budget_and_run_as_wide_as_their_longest_row():
+    from harness.backends.greedy import _passes
+    runs = _passes([30, 20, 10, 5, 40], 60)
+    assert [(r.start, r.stop, w) for r, w in runs] == [(0, 2, 30), (2, 4, 10), (4, 5, 40)]
+    assert all((r.stop - r.start) * w <= 60 or r.stop - r.start == 1 for r, w in runs)
