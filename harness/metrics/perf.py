@@ -3,8 +3,8 @@
 Contract: `perf_metrics(predictions, train_info, pricing)` returns {name: Estimate-dict + unit};
 `pricing` is the suite's `Pricing` (or a bare $/hour number).
 - Per-query compute = the batch's wall time / its size (what the query cost the machine):
-  `compute_ms_per_query`; `p95_batch_wall_ms` is the wall time of the offline batch a query
-  rode in (what a caller of a batch job waits). Neither is what one chat user waits: that is
+  `compute_ms_per_query`; `p95_batch_wall_ms` is over the offline batches' wall times (what a
+  caller of a batch job waits; n = batches). Neither is what one chat user waits: that is
   `p50/p95_latency_ms` and `p50/p95_ttft_ms`, measured one request at a time by
   harness.evaluation.request_latency (their direction is declared here).
 - $ per 1,000 queries = compute seconds per query x price per hour / 3600 x 1000.
@@ -75,14 +75,16 @@ def serving_usd_per_query(preds, pricing) -> tuple[np.ndarray, str]:
 
 def perf_metrics(preds, train_info: dict | None, pricing, seed: int = 0) -> dict:
     usd_per_hour = getattr(pricing, "compute_usd_per_hour", pricing)
-    wall_ms = [p.latency_s * 1000 for p in preds]
+    # One figure per generation batch (its queries share its wall time), so n counts batches:
+    # one batch is one measurement, not a zero-width interval over its queries.
+    wall_ms = list({(p.latency_s, p.batch_size): p.latency_s * 1000 for p in preds}.values())
     secs = np.array([p.latency_s / max(p.batch_size, 1) for p in preds])
     toks = np.array([p.completion_tokens for p in preds], dtype=float)
     usd, basis = serving_usd_per_query(preds, pricing)
     out = {
         "compute_ms_per_query": _entry(ci(secs * 1000, seed=seed),
                                        "ms of compute / query (batch wall time / batch size)"),
-        "p95_batch_wall_ms": _entry(ci(wall_ms, p95, seed), "ms (wall time of the query's batch)"),
+        "p95_batch_wall_ms": _entry(ci(wall_ms, p95, seed), "ms (wall time of a batch; n = batches)"),
         "usd_per_1k_queries": _entry(ci(usd * 1000, seed=seed), "USD / 1,000 queries") | {
             "basis": basis},
         "prompt_tokens": _entry(ci([p.prompt_tokens for p in preds], seed=seed), "tokens / query"),

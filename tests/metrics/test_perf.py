@@ -32,3 +32,12 @@ def test_api_model_priced_by_tokens():
     assert m["usd_per_1k_queries"]["basis"] == "tokens x API price table"
     f = m["train_flops_estimate"]
     assert f["low"] == 4e12 < f["high"] and "FLOPs" in f["unit"]
+
+
+def test_batch_wall_time_counts_batches_not_the_queries_in_them():
+    one = perf_metrics(_preds(), None, Pricing())["p95_batch_wall_ms"]
+    assert one["n"] == 1 and one["value"] == 2000.0   # 5 queries of one 2-s batch: 1 figure
+    two = _preds() + [Prediction("x", "a", prompt_tokens=10, completion_tokens=5, latency_s=3.0,
+                                 batch_size=1)]
+    m = perf_metrics(two, None, Pricing())["p95_batch_wall_ms"]
+    assert m["n"] == 2 and m["low"] < m["high"] and "n = batches" in m["unit"]
