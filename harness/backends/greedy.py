@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 import torch
 
+from harness.backends.prefix_attention import SharedPrefix
+
 
 @dataclass
 class Prefix:
@@ -76,14 +78,15 @@ def decode(model, rows: list[list[int]], prefix: Prefix | None, max_new: list[in
                        streamer, shared)
 
 
-def _own_mask(mask: torch.Tensor, queries: int, first: int = 0) -> torch.Tensor:
-    """[rows, 1, queries, slots] boolean mask over the rows' own cache slots (`mask`: [rows,
-    slots], 1 = filled): the queries sit at slots first..first+queries-1 and see the filled slots
-    up to their own; one query (a decode step) sees every filled slot."""
+def _own_mask(mask: torch.Tensor, queries: int) -> torch.Tensor:
+    """[rows, 1, queries, slots] boolean mask over a window of the rows' own cache slots
+    (`mask`: [rows, slots], 1 = filled): the queries are the window's last `queries` slots and
+    see the filled slots up to their own (one query, a decode step, sees every filled slot)."""
     m = mask.bool()[:, None, None, :]
     if queries == 1:
         return m
-    causal = torch.arange(mask.shape[1])[None, :] <= torch.arange(first, first + queries)[:, None]
+    n = mask.shape[1]
+    causal = torch.arange(n)[None, :] <= torch.arange(n - queries, n)[:, None]
     return m & causal
 
 
@@ -120,10 +123,11 @@ def _decode(model, rows, prefix, max_new, stop_ids, stop_hit, pad_id, prefill_to
     like = next(model.parameters())
     base = p if shared else 0   # cache slot 0 is this position of the sequence
     cache = _static_cache(model, n, total - base, like)
-    extra = {}
-    if shared:
-        extra["shared_prefix"] = [(layer.keys, layer.values) for layer in prefix.cache.layers]
-    elif prefix:
+    layers = [(layer.keys, layer.values) for layer in prefix.cache.layers] if shared else None
+
+    def extra(slots: slice) -> dict:   # the own-cache slots a pass reads (shared prefix only)
+        return {"shared_prefix": SharedPrefix(layers, slots)} if shared else {}
+    if prefix and not shared:
         for big, small in zip(cache.layers, prefix.cache.layers):
             big.keys[:, :, :p], big.values[:, :, :p] = small.keys, small.values
 
@@ -136,11 +140,11 @@ def _decode(model, rows, prefix, max_new, stop_ids, stop_hit, pad_id, prefill_to
     for part, w in _passes([len(o) for o in own], prefill_tokens):
         lo = width - w   # the pass's first own slot
         m = mask[part, :p + width]
-        att = _own_mask(mask[part, p:], w, lo) if shared else m
+        att = _own_mask(mask[part, p + lo:p + width], w) if shared else m
         out = model(input_ids=ids[part, lo:].to(dev), attention_mask=att.to(dev),
                     position_ids=_positions(m)[:, p + lo:].to(dev),
                     cache=_rows_view(cache, part, p + lo - base), use_cache=True,
-                    logits_to_keep=1, **extra)
+                    logits_to_keep=1, **extra(slice(lo, width)))
         last[part] = out.logits[:, -1].argmax(-1)
         del out
     for layer in cache.layers:
@@ -176,9 +180,10 @@ def _decode(model, rows, prefix, max_new, stop_ids, stop_hit, pad_id, prefill_to
             alive = [alive[j] for j in keep]
         mask[:, cur] = 1
         pos = pos + 1
-        att = _own_mask(mask[:, p:], 1) if shared else mask[:, :cur + 1]
+        att = _own_mask(mask[:, p:cur + 1], 1) if shared else mask[:, :cur + 1]
         out = model(input_ids=last.view(-1, 1), attention_mask=att.to(dev),
-                    position_ids=pos.to(dev), cache=cache, use_cache=True, **extra)
+                    position_ids=pos.to(dev), cache=cache, use_cache=True,
+                    **extra(slice(0, cur + 1 - p)))
         last = out.logits[:, -1].argmax(-1)
         cur += 1
     if streamer is not None:

@@ -2,10 +2,12 @@
 
 Contract: `shared_prefix(model)` is a context manager under which the model's attention layers
 run `attention` (registered with transformers' AttentionInterface as NAME). A forward pass given
-`shared_prefix=[(keys, values) per layer]` (batch-1 tensors of the prefix, [1, kv_heads, P, d])
-and a 4-D boolean `attention_mask` over its own cache ([rows, 1, queries, slots], True = may
-attend) attends to the prefix (every query sees all of it) and to its own cache; without that
-keyword it is transformers' `sdpa_attention_forward`, unchanged. Outputs equal attention over the
+`shared_prefix=SharedPrefix(layers, slots)` (`layers`: (keys, values) per layer, batch-1 tensors
+of the prefix, [1, kv_heads, P, d]; `slots`: the slice of the rows' own cache that holds tokens
+yet, the rest being empty) and a 4-D boolean `attention_mask` over those slots ([rows, 1,
+queries, len(slots)], True = may attend) attends to the prefix (every query sees all of it) and
+to those slots of its own cache; without that keyword it is transformers'
+`sdpa_attention_forward`, unchanged. Outputs equal attention over the
 prefix copied into every row (tests/backends/test_greedy.py compares the greedy tokens with
 `generate` on each request alone).
 
@@ -19,10 +21,17 @@ has no such kernel on CPU), and the two halves are joined in one softmax.
 from __future__ import annotations
 
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import torch
 
 NAME = "harness_shared_prefix"
+
+
+@dataclass
+class SharedPrefix:
+    layers: list   # (keys, values) of the prefix per layer, each [1, kv_heads, P, head_dim]
+    slots: slice   # the own-cache slots attended (empty slots are not read at all)
 
 
 def attention(module, query, key, value, attention_mask, dropout=0.0, scaling=None,
@@ -33,7 +42,8 @@ def attention(module, query, key, value, attention_mask, dropout=0.0, scaling=No
     if shared_prefix is None:
         return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout,
                                       scaling=scaling, **kwargs)
-    pk, pv = shared_prefix[module.layer_idx]          # [1, kvh, P, d]
+    pk, pv = shared_prefix.layers[module.layer_idx]   # [1, kvh, P, d]
+    key, value = key[:, :, shared_prefix.slots], value[:, :, shared_prefix.slots]
     b, h, q, d = query.shape
     if q > 1:  # prefill: the prefix joined to each row's keys, through sdpa as before
         keys = torch.cat([pk.expand(b, -1, -1, -1), key], dim=2)
