@@ -19,8 +19,15 @@ def test_degenerate_samples():
     assert ci([]).value is None
     one = ci([0.7])
     assert (one.value, one.low, one.high, one.n) == (0.7, 0.7, 0.7, 1)
-    const = ci([1.0] * 10)
-    assert const.low == const.high == 1.0
+    const = ci([1.0] * 10)   # 10 of 10: exact Clopper-Pearson [0.025^(1/10), 1], not [1, 1]
+    assert const.high == 1.0 and abs(const.low - 0.025 ** 0.1) < 1e-12
+    from statsmodels.stats.proportion import proportion_confint
+    lo, hi = proportion_confint(0, 32, method="beta")   # 0 of 32 probes leaked
+    none = ci([0.0] * 32)
+    assert none.low == 0 and abs(none.high - hi) < 1e-9 and none.high > 0.1
+    by_cluster = ci([0.0] * 32, clusters=[i // 4 for i in range(32)])   # 8 clusters of 4
+    assert abs(by_cluster.high - proportion_confint(0, 8, method="beta")[1]) < 1e-9
+    assert ci([0.5] * 4).low == ci([0.5] * 4).high == 0.5   # not a proportion: the point
     assert ci([None, 1.0, 0.0]).n == 2
 
 
@@ -41,6 +48,12 @@ def test_paired_bootstrap_known_cases():
     noisy = {k: (v if int(k) % 10 else 1.0 - v) for k, v in a.items()}  # 10% flipped both ways
     assert not paired_bootstrap(noisy, a).significant
     assert paired_bootstrap({"x": 1.0}, {"x": 0.0}) is None
+    # every pair alike (16 canary items): the interval still has the width 16 items allow
+    alike = paired_bootstrap({str(i): 1.0 for i in range(16)}, {str(i): 1.0 for i in range(16)})
+    u = 1 - 0.025 ** (1 / 16)
+    assert alike.diff == 0 and abs(alike.low + u) < 1e-12 and abs(alike.high - u) < 1e-12
+    ahead = paired_bootstrap({str(i): 1.0 for i in range(16)}, {str(i): 0.0 for i in range(16)})
+    assert ahead.high == 1.0 and abs(ahead.low - (1 - 2 * u)) < 1e-12 and ahead.significant
 
 
 def test_seed_spread_known_cases():
@@ -103,7 +116,9 @@ def test_constant_differences_use_the_exact_sign_test():
     a = {str(i): 1.0 for i in range(6)}
     b = {k: 0.0 for k in a}
     rows = paired_bootstrap(a, b)
-    assert (rows.diff, rows.low, rows.high) == (1.0, 1.0, 1.0)
+    u6 = 1 - 0.025 ** (1 / 6)   # exact upper bound of the share that might differ: 0 of 6
+    assert rows.diff == rows.high == 1.0 and abs(rows.low - (1 - 2 * u6)) < 1e-12 < rows.low
     assert rows.p_value == 2 * 0.5 ** 6 and rows.significant  # 0.03125
     three = paired_bootstrap(a, b, clusters={k: int(k) // 2 for k in a})
     assert three.p_value == 0.25 and not three.significant  # 3 clusters cannot show it
+    assert three.low < 0 < three.high                      # ... and its interval agrees

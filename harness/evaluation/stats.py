@@ -2,15 +2,21 @@
 
 Contract:
 - `ci(values, statistic, clusters=None)` returns `Estimate(value, low, high, n)`. None values
-  are dropped. With fewer than 2 values, or all values equal, the interval collapses to the
-  point (a constant sample has no sampling spread to estimate); with none, everything is None.
+  are dropped. When every value is 0 or every value is 1 (a proportion seen at its floor or
+  ceiling: 0 of 32 probes leaked) the mean's interval is the exact Clopper-Pearson one over the
+  rows (or clusters), not a bootstrap, which has nothing to resample and would say [0, 0]. Other
+  constant samples, or fewer than 2 values, collapse to the point; with none, everything is None.
   With `clusters` (one label per value; None = a cluster of its own) the statistic must be the
   mean: the bootstrap then resamples whole clusters (Miller 2024, "Adding Error Bars to Evals"),
   and the estimate also carries `clusters` (how many) and `design_effect` (clustered / naive
   interval width: 1 for independent rows, ~sqrt(cluster size) for identical rows in a cluster).
 - `paired_bootstrap(a, b, clusters=None)`: the mean of per-id differences a - b, its interval
   and a two-sided p-value, resampling clusters when given ({id: cluster label}); None when
-  fewer than 2 ids (or, clustered and not constant, fewer than 2 clusters) are shared.
+  fewer than 2 ids (or, clustered and not constant, fewer than 2 clusters) are shared. When
+  every difference is the same (e.g. two strategies answer 16 canary items alike) and the scores
+  are in [0, 1], the interval bounds how far the mean difference could be off if up to the
+  exact 95% upper bound of the share of rows (clusters) that might differ did: 0 of 16 items
+  differing gives [-0.206, +0.206], not [0, 0].
 """
 from __future__ import annotations
 
@@ -32,6 +38,11 @@ class Estimate:
     def to_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items()
                 if v is not None or k not in ("clusters", "design_effect")}
+
+
+def _none_of(n: int, level: float = 0.95) -> float:
+    """Clopper-Pearson upper bound of a proportion seen 0 times in n: 1 - (alpha/2)^(1/n)."""
+    return 1.0 - ((1 - level) / 2) ** (1.0 / n)
 
 
 def codes(labels) -> np.ndarray:
@@ -72,6 +83,10 @@ def ci(values, statistic=np.mean, seed: int = 0, n_resamples: int = 2000,
     point = float(statistic(xs))
     code = None if clusters is None else codes([clusters[i] for i in keep])
     g = None if code is None else int(code.max()) + 1
+    if np.all(xs == xs[0]) and statistic is np.mean and xs[0] in (0.0, 1.0):
+        u = _none_of(g or int(xs.size), level)   # exact, over the independent units
+        lo, hi = (0.0, u) if xs[0] == 0 else (1.0 - u, 1.0)
+        return Estimate(point, lo, hi, int(xs.size), g)
     if xs.size < 2 or np.all(xs == xs[0]):
         return Estimate(point, point, point, int(xs.size), g)
     res = stats.bootstrap((xs,), statistic, confidence_level=level, n_resamples=n_resamples,
@@ -129,7 +144,11 @@ def paired_bootstrap(a: dict, b: dict, seed: int = 0, n_resamples: int = 5000,
     if np.all(d == d[0]):  # no spread to resample: exact sign test over the g clusters (or
         # rows), all of one sign with probability 2 x 0.5^g under "no difference"
         p = 1.0 if d[0] == 0 else min(1.0, 2 * 0.5 ** g)
-        return Comparison(float(d[0]), float(d[0]), float(d[0]), p, len(ids), kept_g)
+        c, lo, hi = float(d[0]), float(d[0]), float(d[0])
+        if all(0 <= x[k] <= 1 for x in (a, b) for k in ids):
+            u = _none_of(g)   # each differing unit moves the mean by at most (1 - c) or (1 + c)
+            lo, hi = max(-1.0, c - u * (1 + c)), min(1.0, c + u * (1 - c))
+        return Comparison(c, lo, hi, p, len(ids), kept_g)
     if g < 2:  # every row in one cluster: there is no between-cluster spread to resample
         return None
     res = _bootstrap_clusters(d, code, seed, n_resamples, 0.95)
