@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import torch
 
-from harness.backends.prefix_attention import SharedPrefix
+from harness.backends import prefix_attention
 
 
 @dataclass
@@ -71,7 +71,6 @@ def _positions(mask: torch.Tensor) -> torch.Tensor:
 def decode(model, rows: list[list[int]], prefix: Prefix | None, max_new: list[int],
            stop_ids: set[int], stop_hit, pad_id: int, prefill_tokens: int = 2048,
            streamer=None) -> list[list[int]]:
-    from harness.backends import prefix_attention
     shared = prefix is not None and prefix_attention.supported(model)
     with prefix_attention.shared_prefix(model) if shared else nullcontext():
         return _decode(model, rows, prefix, max_new, stop_ids, stop_hit, pad_id, prefill_tokens,
@@ -126,7 +125,7 @@ def _decode(model, rows, prefix, max_new, stop_ids, stop_hit, pad_id, prefill_to
     layers = [(layer.keys, layer.values) for layer in prefix.cache.layers] if shared else None
 
     def extra(slots: slice) -> dict:   # the own-cache slots a pass reads (shared prefix only)
-        return {"shared_prefix": SharedPrefix(layers, slots)} if shared else {}
+        return {"shared_prefix": prefix_attention.SharedPrefix(layers, slots)} if shared else {}
     if prefix and not shared:
         for big, small in zip(cache.layers, prefix.cache.layers):
             big.keys[:, :, :p], big.values[:, :, :p] = small.keys, small.values

@@ -29,7 +29,7 @@ import torch
 
 from harness.backends.base import Generation, Request
 from harness.backends.greedy import Prefix, decode
-from harness.backends.prefix_attention import supported
+from harness.backends import prefix_attention
 from harness.errors import UserError
 from harness.config.suite import Model
 
@@ -292,7 +292,8 @@ class HFBackend:
         hit = _stop_hit(tok, list(self.cfg.stop))
         lean = self._static_cache_ok()
         # with the prefix attended once for all rows, a row's cache holds its own tokens only
-        shared = len(prefix) if prefix_kv is not None and lean and supported(self._active) else 0
+        shared = (len(prefix) if prefix_kv is not None and lean
+                  and prefix_attention.supported(self._active) else 0)
         start = 0
         while start < len(order):
             bs = self._rows_per_batch(len(order) - start, len(encoded[order[start]]) - shared,

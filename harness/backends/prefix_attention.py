@@ -7,9 +7,10 @@ of the prefix, [1, kv_heads, P, d]; `slots`: the slice of the rows' own cache th
 yet, the rest being empty) and a 4-D boolean `attention_mask` over those slots ([rows, 1,
 queries, len(slots)], True = may attend) attends to the prefix (every query sees all of it) and
 to those slots of its own cache; without that keyword it is transformers'
-`sdpa_attention_forward`, unchanged. Outputs equal attention over the
-prefix copied into every row (tests/backends/test_greedy.py compares the greedy tokens with
-`generate` on each request alone).
+`sdpa_attention_forward`, unchanged. Prefill (several queries) joins the prefix to the rows'
+keys and runs sdpa as before; a decode step (one query) computes the prefix's scores once for
+all rows. Outputs equal attention over the prefix copied into every row up to float rounding
+(tests/backends/test_greedy.py: the greedy tokens equal `generate` on each request alone).
 
 Why (issue 18, BENCHMARKS.md): with the prefix copied into every row's cache, a decode step of 48
 rows read 30 layers x 2 x 48 x 3 heads x 323 slots x 64 floats = 730 MB, 248 of the 323 slots the
