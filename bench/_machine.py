@@ -64,3 +64,26 @@ def matmul_flops(seconds: float = 6.0, rounds: int = 4) -> float:
                 reps += 1
             best = max(best, flop * reps / (time.perf_counter() - t0))
     return best
+
+
+def model_matmul_flops(model, rows: int, steps: int = 4) -> float:
+    """FLOP/s of the model's own weight matmuls alone at `rows` rows: every nn.Linear weight of
+    the model (and the output embedding) once per step, in the model's order, on random inputs,
+    the median of `steps`. This is what a forward pass of that many tokens could reach if
+    nothing but its matmuls ran: the weights stream from memory as they do in a real step
+    (a `matmul_flops` shape repeats one small matrix that stays in cache)."""
+    import statistics
+
+    import torch
+    import torch.nn.functional as F
+    ws = [m.weight for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    xs = {k: torch.randn(rows, k, dtype=ws[0].dtype) for k in {w.shape[1] for w in ws}}
+    flop = 2.0 * rows * sum(w.numel() for w in ws)
+    times = []
+    with torch.inference_mode():
+        for _ in range(steps + 1):
+            t0 = time.perf_counter()
+            for w in ws:
+                F.linear(xs[w.shape[1]], w)
+            times.append(time.perf_counter() - t0)
+    return flop / statistics.median(times[1:])

@@ -13,6 +13,9 @@
    Compute efficiency = 2 x params FLOP per token run (the shared prefix once, each request's
    own prompt tokens, each generated token) per second / the matmul peak.
 Targets (issue 18): decode >= 0.30 of the peak and >= 3x lm-eval's best; prefill >= 0.75.
+Each figure also prints what the model's own weight matmuls alone reach at that batch's shape
+(`_machine.model_matmul_flops`: every weight once per step, streamed from memory as in a real
+step) as a fraction of the peak: the most any loop could get from fp32 matmuls at those shapes.
 """
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ import time
 from pathlib import Path
 
 import _machine  # noqa: F401  (sys.path, offline env)
-from _machine import matmul_flops, print_machine
+from _machine import matmul_flops, model_matmul_flops, print_machine
 
 
 def _timed(backend, reqs):
@@ -109,6 +112,9 @@ def main():
           f"shared-prefix KV reuse): {n_tokens} tokens in {ours_s:.1f} s = {n_tokens / ours_s:.1f} "
           f"tokens/s; DECODE COMPUTE EFFICIENCY {eff:.2f} of the peak (target >= 0.30); counting "
           f"every token run (own prompt tokens prefilled + generated): {eff_all:.2f}")
+    rows = max(g.batch_size for g in ours)
+    print(f"  ceiling at this shape: the model's matmuls alone at {rows} rows run at "
+          f"{model_matmul_flops(backend.model, rows) / peak:.2f} of the peak")
     sizes = [int(b) for b in args.lmeval_batch_sizes.split(",")]
     bs, secs, same = _lmeval(backend, msgs, ours, n_tokens, sizes)
     print(f"RATIO vs lm-eval (best batch size {bs}): {secs / ours_s:.2f} x tokens/s "
@@ -126,6 +132,11 @@ def main():
               f"prompt tokens on average; {run} tokens run incl. "
               f"{sum(g.completion_tokens for g in rout)} generated) in {rag_s:.1f} s; matmul peak "
               f"{peak_r / 1e9:.1f} GFLOP/s; PREFILL COMPUTE EFFICIENCY {eff_r:.2f} (target >= 0.75)")
+        from harness.backends.hf import PREFILL_TOKENS
+        print(f"  ceiling at this shape: the model's matmuls alone at {PREFILL_TOKENS} rows (a "
+              f"full prefill pass) run at {model_matmul_flops(backend.model, PREFILL_TOKENS) / peak_r:.2f} "
+              f"of the peak, at {rows} rows (a decode step) "
+              f"{model_matmul_flops(backend.model, rows) / peak_r:.2f}")
 
 
 if __name__ == "__main__":

@@ -7,17 +7,21 @@ of the prefix, [1, kv_heads, P, d]; `slots`: the slice of the rows' own cache th
 yet, the rest being empty) and a 4-D boolean `attention_mask` over those slots ([rows, 1,
 queries, len(slots)], True = may attend) attends to the prefix (every query sees all of it) and
 to those slots of its own cache; without that keyword it is transformers'
-`sdpa_attention_forward`, unchanged. Prefill (several queries) joins the prefix to the rows'
-keys and runs sdpa as before; a decode step (one query) computes the prefix's scores once for
-all rows. Outputs equal attention over the prefix copied into every row up to float rounding
-(tests/backends/test_greedy.py: the greedy tokens equal `generate` on each request alone).
+`sdpa_attention_forward`, unchanged. Decode steps, and prefill passes whose rows' own windows
+are no longer than the prefix, compute the prefix's scores once for all rows (`grouped`);
+longer windows (rag's chunks under a short system prompt), or scores past GROUPED_MAX_SCORES,
+join the prefix to each row's keys and run sdpa. Outputs equal attention over the prefix copied into every row up to float
+rounding (tests/backends/test_greedy.py: the greedy tokens equal `generate` on each request
+alone, in both forms).
 
 Why (issue 18, BENCHMARKS.md): with the prefix copied into every row's cache, a decode step of 48
 rows read 30 layers x 2 x 48 x 3 heads x 323 slots x 64 floats = 730 MB, 248 of the 323 slots the
 same system prompt and shots for every row; and the KV-cache budget that sizes a decode batch was
 spent on those copies. Here the prefix is one GEMM per kv-head for all rows' queries (this is
 "cascade" / shared-prefix attention, as in FlashInfer and vLLM's cascade attention; transformers
-has no such kernel on CPU), and the two halves are joined in one softmax.
+has no such kernel on CPU), and the two halves are joined in one softmax. Prefill through sdpa
+instead had to join the prefix to every row's keys and repeat each kv-head for its query heads
+(`repeat_kv`): 16% of a 48-row prefill pass was those copies.
 """
 from __future__ import annotations
 
@@ -27,6 +31,7 @@ from dataclasses import dataclass
 import torch
 
 NAME = "harness_shared_prefix"
+GROUPED_MAX_SCORES = 8 * 2**20   # attention scores one `grouped` call may hold (32 MiB fp32)
 
 
 @dataclass
@@ -45,29 +50,44 @@ def attention(module, query, key, value, attention_mask, dropout=0.0, scaling=No
                                       scaling=scaling, **kwargs)
     pk, pv = shared_prefix.layers[module.layer_idx]   # [1, kvh, P, d]
     key, value = key[:, :, shared_prefix.slots], value[:, :, shared_prefix.slots]
-    b, h, q, d = query.shape
-    if q > 1:  # prefill: the prefix joined to each row's keys, through sdpa as before
+    b, h, q = query.shape[:3]
+    if q > pk.shape[2] or b * h * q * (pk.shape[2] + key.shape[2]) > GROUPED_MAX_SCORES:
+        # a long own window (rag's chunks) under a short prefix: sdpa's fused kernel over the
+        # prefix joined to each row's keys was faster here (BENCHMARKS.md, 2026-12-02); and
+        # sdpa never holds a whole score matrix, which for long prompts would raise the peak RSS
         keys = torch.cat([pk.expand(b, -1, -1, -1), key], dim=2)
         values = torch.cat([pv.expand(b, -1, -1, -1), value], dim=2)
         mask = torch.cat([attention_mask.new_ones(b, 1, q, pk.shape[2]), attention_mask], -1)
         return sdpa_attention_forward(module, query, keys, values, mask, dropout=dropout,
                                       scaling=scaling, **kwargs)
-    kvh = key.shape[1]
+    mask_add = torch.zeros(attention_mask.shape, dtype=query.dtype, device=query.device)
+    mask_add.masked_fill_(~attention_mask, float("-inf"))
+    scale = scaling if scaling is not None else query.shape[-1] ** -0.5
+    out = grouped(query, key, value, mask_add, (pk[0].transpose(-1, -2), pv[0]), scale)
+    return out.transpose(1, 2), None
+
+
+def grouped(q, keys, values, mask_add, prefix, scale: float):
+    """Attention of q [b, heads, n, d] over `prefix` ((keys^T [kvh, d, P], values [kvh, P, d]),
+    one copy every row sees whole) and the rows' own `keys`/`values` [b, kvh, S, d],
+    `mask_add` [b, 1, n, S] (0 = may attend, -inf = not); returns [b, heads, n, d].
+
+    The query heads of one kv-head are grouped, so no key or value is repeated per head (what
+    `repeat_kv` copies for sdpa), and the prefix's scores for all rows are one GEMM per kv-head;
+    the two halves are joined in one softmax."""
+    b, h, n, d = q.shape
+    kvh = keys.shape[1]
     g = h // kvh
-    scale = scaling if scaling is not None else d ** -0.5
-    qg = query.reshape(b, kvh, g, d)                   # the query heads of one kv-head together
-    # prefix: every row's queries against its one copy of the keys (one GEMM per kv-head)
-    qp = qg.transpose(0, 1).reshape(kvh, b * g, d)
-    sp = torch.matmul(qp, pk[0].transpose(-1, -2)).mul_(scale)       # [kvh, b*g, P]
-    sp = sp.view(kvh, b, g, -1).transpose(0, 1)                      # [b, kvh, g, P]
-    so = torch.matmul(qg, key.transpose(-1, -2)).mul_(scale)         # [b, kvh, g, S]
-    so = so.masked_fill(~attention_mask, float("-inf"))              # mask [b, 1, 1, S]
-    p = torch.softmax(torch.cat([sp, so], dim=-1), dim=-1)
-    n = sp.shape[-1]
-    pp = p[..., :n].transpose(0, 1).reshape(kvh, b * g, n)
-    out = torch.matmul(pp, pv[0]).view(kvh, b, g, d).transpose(0, 1)
-    out = out + torch.matmul(p[..., n:], value)                      # [b, kvh, g, d]
-    return out.reshape(b, 1, h, d), None
+    qg = (q * scale).reshape(b, kvh, g * n, d)
+    so = torch.matmul(qg, keys.transpose(-1, -2))                        # [b, kvh, g*n, S]
+    so.view(b, kvh, g, n, -1).add_(mask_add.unsqueeze(2))
+    pkt, pv = prefix
+    m = pkt.shape[-1]
+    sp = torch.bmm(qg.transpose(0, 1).reshape(kvh, b * g * n, d), pkt)  # [kvh, b*g*n, P]
+    p = torch.softmax(torch.cat([sp.view(kvh, b, g * n, m).transpose(0, 1), so], -1), -1)
+    out = torch.bmm(p[..., :m].transpose(0, 1).reshape(kvh, b * g * n, m), pv)
+    out = out.view(kvh, b, g * n, d).transpose(0, 1) + torch.matmul(p[..., m:], values)
+    return out.reshape(b, h, n, d)
 
 
 def _register() -> None:

@@ -66,6 +66,28 @@ def test_tokens_equal_generate_alone_with_shared_prefix_and_early_stops(lean, mo
     assert len({g.completion_tokens for g in got}) > 2
 
 
+def test_own_windows_longer_than_the_prefix_give_the_same_tokens(lean, monkeypatch):
+    """Prefill attention has two forms (harness.backends.prefix_attention): the prefix's scores
+    as one GEMM for all rows when a row's own window is short next to the prefix, and sdpa over
+    the prefix joined to each row's keys when it is longer (rag's chunks under a short system
+    prompt). Both must give generate's tokens."""
+    from harness.backends import prefix_attention
+    seen = set()   # whether a prefill pass's queries outnumbered the prefix's tokens
+
+    def spy(module, query, *a, shared_prefix=None, **k):
+        if shared_prefix is not None and module.layer_idx == 0 and query.shape[2] > 1:
+            seen.add(query.shape[2] > shared_prefix.layers[0][0].shape[2])
+        return real(module, query, *a, shared_prefix=shared_prefix, **k)
+    real = prefix_attention.attention
+    monkeypatch.setattr(prefix_attention, "attention", spy)
+    long = " ".join(QUESTIONS)   # longer than the short system prompt's prefix
+    msgs = [({"role": "system", "content": "You are Northpeak's support assistant."},
+             {"role": "user", "content": q}) for q in (long, "Hi", QUESTIONS[2] + " " + long)]
+    got = lean.generate([Request(m, max_new_tokens=10) for m in msgs])
+    assert True in seen   # the sdpa form ran
+    assert [(g.text, g.completion_tokens) for g in got] == [_alone(lean, m, 10) for m in msgs]
+
+
 def test_prefix_copied_into_every_row_gives_the_same_tokens(lean, monkeypatch):
     """The path for attention other than sdpa (the prefix copied into each row's cache)."""
     from harness.backends import prefix_attention
