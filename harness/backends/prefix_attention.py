@@ -10,9 +10,9 @@ to those slots of its own cache; without that keyword it is transformers'
 `sdpa_attention_forward`, unchanged. Decode steps, and prefill passes whose rows' own windows
 are no longer than the prefix, compute the prefix's scores once for all rows (`grouped`);
 longer windows (rag's chunks under a short system prompt), or scores past GROUPED_MAX_SCORES,
-join the prefix to each row's keys and run sdpa. Outputs equal attention over the prefix copied into every row up to float
-rounding (tests/backends/test_greedy.py: the greedy tokens equal `generate` on each request
-alone, in both forms).
+join the prefix to each row's keys and run sdpa. Outputs equal attention over the prefix
+copied into every row up to float rounding (tests/backends/test_greedy.py: the greedy tokens
+equal `generate` on each request alone, in both forms).
 
 Why (issue 18, BENCHMARKS.md): with the prefix copied into every row's cache, a decode step of 48
 rows read 30 layers x 2 x 48 x 3 heads x 323 slots x 64 floats = 730 MB, 248 of the 323 slots the
@@ -63,13 +63,13 @@ def attention(module, query, key, value, attention_mask, dropout=0.0, scaling=No
     mask_add = torch.zeros(attention_mask.shape, dtype=query.dtype, device=query.device)
     mask_add.masked_fill_(~attention_mask, float("-inf"))
     scale = scaling if scaling is not None else query.shape[-1] ** -0.5
-    out = grouped(query, key, value, mask_add, (pk[0].transpose(-1, -2), pv[0]), scale)
+    out = grouped(query, key, value, mask_add, pk[0], pv[0], scale)
     return out.transpose(1, 2), None
 
 
-def grouped(q, keys, values, mask_add, prefix, scale: float):
-    """Attention of q [b, heads, n, d] over `prefix` ((keys^T [kvh, d, P], values [kvh, P, d]),
-    one copy every row sees whole) and the rows' own `keys`/`values` [b, kvh, S, d],
+def grouped(q, keys, values, mask_add, pk, pv, scale: float):
+    """Attention of q [b, heads, n, d] over the prefix (`pk`/`pv` [kvh, P, d], one copy every
+    row sees whole) and the rows' own `keys`/`values` [b, kvh, S, d],
     `mask_add` [b, 1, n, S] (0 = may attend, -inf = not); returns [b, heads, n, d].
 
     The query heads of one kv-head are grouped, so no key or value is repeated per head (what
@@ -81,9 +81,8 @@ def grouped(q, keys, values, mask_add, prefix, scale: float):
     qg = (q * scale).reshape(b, kvh, g * n, d)
     so = torch.matmul(qg, keys.transpose(-1, -2))                        # [b, kvh, g*n, S]
     so.view(b, kvh, g, n, -1).add_(mask_add.unsqueeze(2))
-    pkt, pv = prefix
-    m = pkt.shape[-1]
-    sp = torch.bmm(qg.transpose(0, 1).reshape(kvh, b * g * n, d), pkt)  # [kvh, b*g*n, P]
+    m = pk.shape[1]
+    sp = torch.bmm(qg.transpose(0, 1).reshape(kvh, b * g * n, d), pk.transpose(-1, -2))
     p = torch.softmax(torch.cat([sp.view(kvh, b, g * n, m).transpose(0, 1), so], -1), -1)
     out = torch.bmm(p[..., :m].transpose(0, 1).reshape(kvh, b * g * n, m), pv)
     out = out.view(kvh, b, g * n, d).transpose(0, 1) + torch.matmul(p[..., m:], values)
