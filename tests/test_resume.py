@@ -190,3 +190,23 @@ def test_predict_stores_each_chunk_and_asks_only_the_rest(tmp_path):
     assert other.asked == [["q0", "q1"]]
     resume.finish(tmp_path)
     assert not (tmp_path / resume.PARTIAL).exists()
+
+
+def test_splits_share_chunks_and_resume_apart(tmp_path):
+    """`predict_splits`: the splits' queries are one sequence of fixed chunks (a chunk can hold
+    rows of two splits), a query id in two splits is two answers, and a resumed call asks only
+    what is missing."""
+    from harness.run import resume
+    from harness.run.strategy import Query
+    test = [Query(f"q{i}", f"test {i}") for i in range(3)]
+    probes = [Query("q0", "probe 0"), Query("p1", "probe 1")]
+    first = _Echo()
+    out = resume.predict_splits(first, {"test": test[:2], "safety": probes}, None, tmp_path, chunk=3)
+    assert first.asked == [["q0", "q1", "q0"], ["p1"]]
+    assert [p.output for p in out["safety"]] == ["PROBE 0", "PROBE 1"]
+    assert [p.output for p in out["test"]] == ["TEST 0", "TEST 1"]
+    again = _Echo()
+    out = resume.predict_splits(again, {"test": test, "safety": probes}, None, tmp_path, chunk=3)
+    assert again.asked == [["q2"]]
+    assert [p.output for p in out["test"]] == ["TEST 0", "TEST 1", "TEST 2"]
+    assert [p.output for p in out["safety"]] == ["PROBE 0", "PROBE 1"]

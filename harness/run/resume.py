@@ -6,7 +6,8 @@ Contract:
   and an uninterrupted run batch identically and give identical answers). After each chunk, every
   prediction so far is rewritten atomically to `<strategy_dir>/predictions.partial.jsonl`
   (rows: the `Prediction` fields plus `split`); queries whose prediction is already there are
-  not asked again. Returns the predictions in query order.
+  not asked again. Returns the predictions in query order. `predict_splits` does the same for
+  several splits as one sequence of chunks (rows of different splits share batches).
 - `finish(strategy_dir)` drops the partial file once the strategy's final files are written.
 - Counts reused and computed predictions in `harness.run.journal` and honours its kill switch
   (`predict_batch:N`, after the N-th chunk of this process is stored).
@@ -39,31 +40,41 @@ def _stored(path: Path) -> list[dict]:
 
 
 def predict(strategy, queries, bar, strategy_dir: Path, split: str, chunk: int) -> list[Prediction]:
+    return predict_splits(strategy, {split: queries}, bar, strategy_dir, chunk)[split]
+
+
+def predict_splits(strategy, splits: dict[str, list], bar, strategy_dir: Path,
+                   chunk: int) -> dict[str, list[Prediction]]:
+    """`predict` for several splits at once: their queries, in the order given, are one
+    sequence cut into the fixed chunks, so rows of different splits (test questions, safety
+    probes, dev questions) share generation batches. A decode step's matmuls run at a fraction
+    of the machine's peak that grows with its rows (BENCHMARKS.md, issue 18), so one wide batch
+    beats three narrow ones; answers do not depend on which rows share a batch."""
     global _chunks_done
     path = Path(strategy_dir) / PARTIAL
     rows = _stored(path)
     fields = {f.name for f in dataclasses.fields(Prediction)}
-    done = {r["id"]: Prediction(**{k: v for k, v in r.items() if k in fields})
-            for r in rows if r.get("split") == split}
-    wanted = {q.id for q in queries}
-    reused = len(wanted & done.keys())
+    done = {(r.get("split"), r["id"]): Prediction(**{k: v for k, v in r.items() if k in fields})
+            for r in rows}
+    asked = [(split, q) for split, qs in splits.items() for q in qs]
+    reused = sum((s, q.id) in done for s, q in asked)
     if reused:
         journal.add("predictions_reused", reused)
         if bar:
             bar.advance(reused)
-    for start in range(0, len(queries), chunk):
-        todo = [q for q in queries[start:start + chunk] if q.id not in done]
+    for start in range(0, len(asked), chunk):
+        todo = [(s, q) for s, q in asked[start:start + chunk] if (s, q.id) not in done]
         if not todo:
             continue
-        preds = strategy.predict(todo, bar)
-        for p in preds:
-            done[p.id] = p
-        rows += [dataclasses.asdict(p) | {"split": split} for p in preds]
+        preds = strategy.predict([q for _, q in todo], bar)
+        for (s, q), p in zip(todo, preds):
+            done[(s, q.id)] = p
+            rows.append(dataclasses.asdict(p) | {"split": s})
         write_jsonl(path, rows)
         journal.add("predictions", len(preds))
         _chunks_done += 1
         journal.kill_point("predict_batch", _chunks_done)
-    return [done[q.id] for q in queries]
+    return {split: [done[(split, q.id)] for q in qs] for split, qs in splits.items()}
 
 
 def finish(strategy_dir: Path) -> None:

@@ -60,19 +60,15 @@ def _run_strategy(cfg, suite, data, backend, store: RunStore, console, guard=Non
         info = strategy.prepare(b)
     write_json(sdir / "prepare.json", info)
     test_q = [Query(e.id, e.question) for e in data.test]
-    with bar(f"{cfg.name}: evaluating", len(test_q)) as b:
-        preds = resume.predict(strategy, test_q, b, sdir, "test", chunk)
-    probe_preds = []
-    if data.safety:
-        with bar(f"{cfg.name}: safety probes", len(data.safety)) as b:
-            probe_preds = resume.predict(strategy, [Query(p.id, p.prompt) for p in data.safety],
-                                         b, sdir, "safety", chunk)
     dev, overlap = decision_dev(suite, data)
+    splits = {"test": test_q, "safety": [Query(p.id, p.prompt) for p in data.safety],
+              "dev": [Query(e.id, e.question) for e in dev]}
+    # one sequence of batches for all three: wider decode batches (harness.run.resume)
+    with bar(f"{cfg.name}: evaluating", sum(map(len, splits.values()))) as b:
+        answers = resume.predict_splits(strategy, splits, b, sdir, chunk)
+    preds, probe_preds, dev_preds = answers["test"], answers["safety"], answers["dev"]
     dev_result = None
     if dev:
-        with bar(f"{cfg.name}: dev split", len(dev)) as b:
-            dev_preds = resume.predict(strategy, [Query(e.id, e.question) for e in dev], b,
-                                       sdir, "dev", chunk)
         dev_result, dev_rows = score_dev(suite, dev, dev_preds, data.task)
         dev_result["tuned_on"] = overlap
         write_jsonl(sdir / "dev_predictions.jsonl", dev_rows)
