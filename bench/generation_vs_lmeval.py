@@ -2,8 +2,10 @@
 
     python bench/generation_vs_lmeval.py [--n 48] [--lmeval-batch-sizes 8,16,32,48] [--rag]
 
-1. Decode-bound: the support_bot `prompt` strategy's requests (system prompt + few-shot turns +
-   test question, chat template applied), greedy, the suite's `max_new_tokens` and stop
+1. Decode-bound: the support_bot `prompt` strategy's requests as a run issues them (system
+   prompt + few-shot turns + question, chat template applied; the test questions, then the
+   safety probes and the dev questions every strategy answers, one `generate` call as
+   harness.run.resume.predict_splits makes it; `--test-only`: the test questions alone), greedy, the suite's `max_new_tokens` and stop
    strings, `batch_size` as the suite sets it (auto). Compute efficiency = 2 x params FLOP per
    generated token per second / the fp32 matmul peak measured in this process (before and
    after; the higher); also printed counting every token run (each request's own prompt tokens
@@ -69,7 +71,9 @@ def _lmeval(backend, msgs, ours, n_tokens, sizes):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=48, help="number of prompts (test questions)")
-    ap.add_argument("--lmeval-batch-sizes", default="8,16,32,48", help="comma-separated")
+    ap.add_argument("--lmeval-batch-sizes", default="16,32,64", help="comma-separated")
+    ap.add_argument("--test-only", action="store_true",
+                    help="only the test questions (not the run's probes and dev questions)")
     ap.add_argument("--rag", action="store_true", help="also the rag strategy's requests")
     ap.add_argument("--suite", default=str(_machine.ROOT / "suites" / "support_bot.yaml"))
     args = ap.parse_args()
@@ -87,6 +91,9 @@ def main():
     backend = HFBackend(suite.model)
     cfg, params = suite.model, sum(p.numel() for p in backend.model.parameters())
     questions = [e.question for e in data.test[: args.n]]
+    if not args.test_only:  # what a run asks each strategy in one sequence of batches
+        from harness.run.runner import decision_dev
+        questions += [p.prompt for p in data.safety] + [e.question for e in decision_dev(suite, data)[0]]
     work = Path(tempfile.mkdtemp(prefix="genbench-"))
 
     def strategy(kind):

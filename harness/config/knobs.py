@@ -39,7 +39,7 @@ class Model(Strict):
     # Longest prompt sent (tokens); null: the model's context window less max_new_tokens. Longer
     # prompts are fitted by harness.training.fit (lowest-ranked chunks dropped, then the question cut).
     max_prompt_tokens: int | None = Field(None, ge=16)
-    # Requests generated together; `auto` (hf): as many as a 1 GB KV cache holds for the
+    # Requests generated together; `auto` (hf): as many as a 640 MB KV cache holds for the
     # prompts at hand (harness/backends/hf.py), up to 128.
     batch_size: Literal["auto"] | Annotated[int, Field(ge=1, le=1024)] = "auto"
     stop: list[Annotated[str, Field(min_length=1)]] = ["\nQuestion:"]  # generation ends at any of these (not included in the answer)
