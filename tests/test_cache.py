@@ -71,15 +71,16 @@ def test_strategy_key_depends_on_what_the_strategy_uses(tiny_suite):
 
 def test_one_knob_change_recomputes_only_that_strategy(tiny_suite, tmp_path, echo):
     first_dir, first, calls = _run(_suite(tiny_suite), tmp_path)
-    # per strategy: test, probes, dev, then one warm-up and latency_requests (2) at batch 1
-    assert len(calls) == 12 and all(c > 0 for c in calls)
-    assert calls[3:6] == calls[9:12] == [1, 1, 1]
+    # per strategy: test, probes and dev in one call (3 + 4 + 2 rows of the tiny fixture, one
+    # chunk), then one warm-up and latency_requests (2) at batch 1
+    assert len(calls) == 8 and calls[0] == calls[4] == 3 + 4 + 2
+    assert calls[1:4] == calls[5:8] == [1, 1, 1]
 
     same_dir, same, calls = _run(_suite(tiny_suite), tmp_path)
     assert calls == [] and same_dir == first_dir and same == first
 
     changed_dir, changed, calls = _run(_suite(tiny_suite, num_shots=0), tmp_path)
-    assert changed_dir != first_dir and len(calls) == 6  # only `b`
+    assert changed_dir != first_dir and len(calls) == 4  # only `b`
     assert changed["a"] == first["a"]
     for name, restored in (("a", True), ("b", False)):
         rec = json.loads((changed_dir / "strategies" / name / "cache.json").read_text())
