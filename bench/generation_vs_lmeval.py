@@ -1,12 +1,12 @@
 """Evaluation generation against the machine's limit and against lm-eval, same prompts.
 
-    python bench/generation_vs_lmeval.py [--n 48] [--lmeval-batch-sizes 8,16,32,48] [--rag]
+    python bench/generation_vs_lmeval.py [--n 48] [--lmeval-batch-sizes 16,32,64] [--rag] [--test-only]
 
 1. Decode-bound: the support_bot `prompt` strategy's requests as a run issues them (system
    prompt + few-shot turns + question, chat template applied; the test questions, then the
    safety probes and the dev questions every strategy answers, one `generate` call as
-   harness.run.resume.predict_splits makes it; `--test-only`: the test questions alone), greedy, the suite's `max_new_tokens` and stop
-   strings, `batch_size` as the suite sets it (auto). Compute efficiency = 2 x params FLOP per
+   harness.run.resume.predict_splits makes it; `--test-only`: the test questions alone),
+   greedy, the suite's `max_new_tokens` and stop strings, `batch_size` as the suite sets it (auto). Compute efficiency = 2 x params FLOP per
    generated token per second / the fp32 matmul peak measured in this process (before and
    after; the higher); also printed counting every token run (each request's own prompt tokens
    are prefilled too: about as many as it generates here). lm-eval's HFLM `generate_until` runs on the same in-memory model at each
@@ -93,7 +93,8 @@ def main():
     questions = [e.question for e in data.test[: args.n]]
     if not args.test_only:  # what a run asks each strategy in one sequence of batches
         from harness.run.runner import decision_dev
-        questions += [p.prompt for p in data.safety] + [e.question for e in decision_dev(suite, data)[0]]
+        questions += [p.prompt for p in data.safety]
+        questions += [e.question for e in decision_dev(suite, data)[0]]
     work = Path(tempfile.mkdtemp(prefix="genbench-"))
 
     def strategy(kind):

@@ -177,16 +177,16 @@ def test_predict_stores_each_chunk_and_asks_only_the_rest(tmp_path):
     from harness.run.strategy import Query
     qs = [Query(f"q{i}", f"question {i}") for i in range(7)]
     first = _Echo()
-    resume.predict(first, qs[:5], None, tmp_path, "test", chunk=3)  # stored: chunks [0-2], [3-4]
+    resume.predict_splits(first, {"test": qs[:5]}, None, tmp_path, chunk=3)  # chunks [0-2], [3-4]
     assert first.asked == [["q0", "q1", "q2"], ["q3", "q4"]]
     rows = [json.loads(l) for l in (tmp_path / resume.PARTIAL).read_text().splitlines()]
     assert [r["id"] for r in rows] == ["q0", "q1", "q2", "q3", "q4"]
     again = _Echo()
-    out = resume.predict(again, qs, None, tmp_path, "test", chunk=3)
+    out = resume.predict_splits(again, {"test": qs}, None, tmp_path, chunk=3)["test"]
     assert again.asked == [["q5"], ["q6"]]  # only the missing ones, within the fixed chunks
     assert [p.output for p in out] == [q.text.upper() for q in qs]
     other = _Echo()
-    resume.predict(other, qs[:2], None, tmp_path, "safety", chunk=3)  # splits are separate
+    resume.predict_splits(other, {"safety": qs[:2]}, None, tmp_path, chunk=3)  # splits are separate
     assert other.asked == [["q0", "q1"]]
     resume.finish(tmp_path)
     assert not (tmp_path / resume.PARTIAL).exists()
@@ -201,7 +201,8 @@ def test_splits_share_chunks_and_resume_apart(tmp_path):
     test = [Query(f"q{i}", f"test {i}") for i in range(3)]
     probes = [Query("q0", "probe 0"), Query("p1", "probe 1")]
     first = _Echo()
-    out = resume.predict_splits(first, {"test": test[:2], "safety": probes}, None, tmp_path, chunk=3)
+    out = resume.predict_splits(first, {"test": test[:2], "safety": probes}, None, tmp_path,
+                                chunk=3)
     assert first.asked == [["q0", "q1", "q0"], ["p1"]]
     assert [p.output for p in out["safety"]] == ["PROBE 0", "PROBE 1"]
     assert [p.output for p in out["test"]] == ["TEST 0", "TEST 1"]

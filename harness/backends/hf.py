@@ -41,7 +41,7 @@ MIN_SHARED_PREFIX = 16  # tokens; below this, reusing a prefix KV cache is not w
 # fits one batch; its rag/hybrid rows (196 slots) at 1 GB made one 0.92 GB cache, and that
 # evaluation set the run's peak RSS (3.01 GB); at this budget they run as two batches of 51.
 KV_BUDGET_MB = 640
-AUTO_MAX_ROWS = 128     # ... and holds at most this many requests (a run's test + probes + dev: 102)
+AUTO_MAX_ROWS = 128     # ... and holds at most this many requests (support_bot asks 102 at once)
 PREFILL_TOKENS = 2048   # prompt tokens per prefill pass (bounds activation memory)
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 

@@ -1,13 +1,13 @@
 """Evaluation that survives a kill: predictions are stored chunk by chunk and reused.
 
 Contract:
-- `predict(strategy, queries, bar, strategy_dir, split, chunk)` answers `queries` in fixed
-  chunks of `chunk` queries (chunk k is always queries[k*chunk:(k+1)*chunk], so an interrupted
-  and an uninterrupted run batch identically and give identical answers). After each chunk, every
+- `predict_splits(strategy, {split: queries}, bar, strategy_dir, chunk)` answers every split's
+  queries, taken in order as one sequence, in fixed chunks of `chunk` queries (chunk k is always
+  items k*chunk..(k+1)*chunk-1, so an interrupted and an uninterrupted run batch identically and
+  give identical answers; rows of different splits share batches). After each chunk, every
   prediction so far is rewritten atomically to `<strategy_dir>/predictions.partial.jsonl`
-  (rows: the `Prediction` fields plus `split`); queries whose prediction is already there are
-  not asked again. Returns the predictions in query order. `predict_splits` does the same for
-  several splits as one sequence of chunks (rows of different splits share batches).
+  (rows: the `Prediction` fields plus `split`); queries whose prediction is already there (same
+  split and id) are not asked again. Returns {split: predictions in query order}.
 - `finish(strategy_dir)` drops the partial file once the strategy's final files are written.
 - Counts reused and computed predictions in `harness.run.journal` and honours its kill switch
   (`predict_batch:N`, after the N-th chunk of this process is stored).
@@ -39,17 +39,13 @@ def _stored(path: Path) -> list[dict]:
         return []
 
 
-def predict(strategy, queries, bar, strategy_dir: Path, split: str, chunk: int) -> list[Prediction]:
-    return predict_splits(strategy, {split: queries}, bar, strategy_dir, chunk)[split]
-
-
 def predict_splits(strategy, splits: dict[str, list], bar, strategy_dir: Path,
                    chunk: int) -> dict[str, list[Prediction]]:
-    """`predict` for several splits at once: their queries, in the order given, are one
-    sequence cut into the fixed chunks, so rows of different splits (test questions, safety
-    probes, dev questions) share generation batches. A decode step's matmuls run at a fraction
-    of the machine's peak that grows with its rows (BENCHMARKS.md, issue 18), so one wide batch
-    beats three narrow ones; answers do not depend on which rows share a batch."""
+    """The splits' queries, in the order given, are one sequence cut into the fixed chunks, so
+    rows of different splits (test questions, safety probes, dev questions) share generation
+    batches. A decode step's matmuls run at a fraction of the machine's peak that grows with its
+    rows (BENCHMARKS.md, issue 18), so one wide batch beats three narrow ones; answers do not
+    depend on which rows share a batch."""
     global _chunks_done
     path = Path(strategy_dir) / PARTIAL
     rows = _stored(path)
