@@ -7,10 +7,11 @@ of the prefix, [1, kv_heads, P, d]; `slots`: the slice of the rows' own cache th
 yet, the rest being empty) and a 4-D boolean `attention_mask` over those slots ([rows, 1,
 queries, len(slots)], True = may attend) attends to the prefix (every query sees all of it) and
 to those slots of its own cache; without that keyword it is transformers'
-`sdpa_attention_forward`, unchanged. Decode steps, and prefill passes whose rows' own windows
-are no longer than the prefix, compute the prefix's scores once for all rows (`grouped`);
-longer windows (rag's chunks under a short system prompt), or scores past GROUPED_MAX_SCORES,
-join the prefix to each row's keys and run sdpa. Outputs equal attention over the prefix
+`sdpa_attention_forward`, unchanged. Decode steps compute the prefix's scores once for all
+rows (`grouped`); prefill passes whose rows' own windows are no longer than the prefix do the
+same through the CPU flash kernel (`cascade`; `grouped` off the CPU); longer windows (rag's
+chunks under a short system prompt), or, off the CPU, scores past GROUPED_MAX_SCORES, join the
+prefix to each row's keys and run sdpa. Outputs equal attention over the prefix
 copied into every row up to float rounding (tests/backends/test_greedy.py: the greedy tokens
 equal `generate` on each request alone, in both forms).
 
@@ -51,7 +52,9 @@ def attention(module, query, key, value, attention_mask, dropout=0.0, scaling=No
     pk, pv = shared_prefix.layers[module.layer_idx]   # [1, kvh, P, d]
     key, value = key[:, :, shared_prefix.slots], value[:, :, shared_prefix.slots]
     b, h, q = query.shape[:3]
-    if q > pk.shape[2] or b * h * q * (pk.shape[2] + key.shape[2]) > GROUPED_MAX_SCORES:
+    on_cpu = query.device.type == "cpu"
+    if q > pk.shape[2] or (not on_cpu and b * h * q * (pk.shape[2] + key.shape[2])
+                           > GROUPED_MAX_SCORES):
         # a long own window (rag's chunks) under a short prefix: sdpa's fused kernel over the
         # prefix joined to each row's keys was faster here (BENCHMARKS.md, 2026-12-02); and
         # sdpa never holds a whole score matrix, which for long prompts would raise the peak RSS
@@ -63,8 +66,31 @@ def attention(module, query, key, value, attention_mask, dropout=0.0, scaling=No
     mask_add = torch.zeros(attention_mask.shape, dtype=query.dtype, device=query.device)
     mask_add.masked_fill_(~attention_mask, float("-inf"))
     scale = scaling if scaling is not None else query.shape[-1] ** -0.5
-    out = grouped(query, key, value, mask_add, pk[0], pv[0], scale)
+    if q > 1 and on_cpu:   # a prefill pass (BENCHMARKS.md, 2026-12-03: 2.4x grouped's speed)
+        out = cascade(query, key, value, mask_add, pk, pv, scale, ~attention_mask.any(-1))
+    else:
+        out = grouped(query, key, value, mask_add, pk[0], pv[0], scale)
     return out.transpose(1, 2), None
+
+
+def cascade(q, keys, values, mask_add, pk, pv, scale: float, dead):
+    """The same attention as `grouped` (`pk`/`pv` here [1, kvh, P, d]; `dead` [b, 1, n]: the
+    queries that may attend none of their own slots, a row's left padding), on CPU, with no
+    score matrix held: every row's queries over the prefix as one batch, then each row over its
+    own keys, each one call of PyTorch's CPU flash-attention kernel (grouped-query heads without
+    repeating keys); the halves are joined by their log-sum-exps (cascade attention, as
+    FlashInfer merges states). The kernel is called directly because `F.scaled_dot_product_
+    attention` does not return the log-sum-exp that joining needs."""
+    flash = torch.ops.aten._scaled_dot_product_flash_attention_for_cpu
+    b, h, n, d = q.shape
+    qp = q.transpose(0, 1).reshape(1, h, b * n, d)
+    op, lp = flash(qp, pk, pv, 0.0, False, scale=scale)                 # [1, h, b*n, d], [1, h, b*n]
+    oo, lo = flash(q, keys, values, 0.0, False, attn_mask=mask_add, scale=scale)
+    lo = lo.masked_fill(dead, float("-inf"))  # the kernel gives a query that sees nothing 0
+    lp = lp[0].reshape(h, b, n).transpose(0, 1)                          # [b, h, n]
+    op = op[0].reshape(h, b, n, d).transpose(0, 1)
+    lse = torch.logaddexp(lp, lo)
+    return op * torch.exp(lp - lse).unsqueeze(-1) + oo * torch.exp(lo - lse).unsqueeze(-1)
 
 
 def grouped(q, keys, values, mask_add, pk, pv, scale: float):
