@@ -16,7 +16,9 @@ copying the whole cache every step) and finished rows kept being computed until 
 ended. Here the KV cache is preallocated once (transformers' `StaticCache`, written in place),
 rows that finish leave the batch, and the prompts are prefilled a few rows at a time
 (`prefill_tokens` bounds the activation memory) into the rows' slots of the one cache, so the
-decode batch can be wide while the peak memory stays that of a small prefill.
+decode batch can be wide while the peak memory stays that of a small prefill. With the prefix
+shared, a prefill pass runs the rows' own tokens packed end to end (no padding slot run through
+the projections and MLPs: harness.backends.packed_prefill).
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from dataclasses import dataclass
 import torch
 
 from harness.backends import prefix_attention
+from harness.backends.packed_prefill import packed_passes, prefill_packed
 
 
 @dataclass
@@ -133,17 +136,22 @@ def _decode(model, rows, prefix, max_new, stop_ids, stop_hit, pad_id, prefill_to
     if streamer is not None:
         streamer.put(torch.tensor(rows[0]))
     # Prefill a few rows at a time straight into their slots of the one cache (a cache whose
-    # layers are views of those rows): the activations of a pass grow with rows x width, and a
-    # pass runs only as wide as its longest row (its left padding slots stay empty).
+    # layers are views of those rows): the activations of a pass grow with its tokens; packed
+    # (shared prefix) it runs only the rows' tokens, else as wide as its longest row (its left
+    # padding slots stay empty).
     last = torch.empty(n, dtype=torch.long, device=dev)
-    for part, w in _passes([len(o) for o in own], prefill_tokens):
+    if shared:   # the rows' own tokens packed end to end, no padding slot run
+        for part, w in packed_passes([len(o) for o in own], prefill_tokens):
+            lo = width - w
+            last[part] = prefill_packed(model, own[part], p, width, _rows_view(cache, part, 0),
+                                        _own_mask(mask[part, p + lo:p + width], w), layers, dev)
+    for part, w in ([] if shared else _passes([len(o) for o in own], prefill_tokens)):
         lo = width - w   # the pass's first own slot
         m = mask[part, :p + width]
-        att = _own_mask(mask[part, p + lo:p + width], w) if shared else m
-        out = model(input_ids=ids[part, lo:].to(dev), attention_mask=att.to(dev),
+        out = model(input_ids=ids[part, lo:].to(dev), attention_mask=m.to(dev),
                     position_ids=_positions(m)[:, p + lo:].to(dev),
                     cache=_rows_view(cache, part, p + lo - base), use_cache=True,
-                    logits_to_keep=1, **extra(slice(lo, width)))
+                    logits_to_keep=1)
         last[part] = out.logits[:, -1].argmax(-1)
         del out
     for layer in cache.layers:

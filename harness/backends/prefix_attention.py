@@ -39,6 +39,7 @@ GROUPED_MAX_SCORES = 8 * 2**20   # attention scores one `grouped` call may hold 
 class SharedPrefix:
     layers: list   # (keys, values) of the prefix per layer, each [1, kv_heads, P, head_dim]
     slots: slice   # the own-cache slots attended (empty slots are not read at all)
+    packed: tuple | None = None   # (gather, scatter): the queries come packed end to end
 
 
 def attention(module, query, key, value, attention_mask, dropout=0.0, scaling=None,
@@ -49,6 +50,22 @@ def attention(module, query, key, value, attention_mask, dropout=0.0, scaling=No
     if shared_prefix is None:
         return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout,
                                       scaling=scaling, **kwargs)
+    if shared_prefix.packed is None:
+        return _attend(module, query, key, value, attention_mask, scaling, shared_prefix, **kwargs)
+    # a packed prefill pass (harness.backends.packed_prefill): query [1, heads, T, d], the rows'
+    # tokens end to end; laid out per row (w queries each, a row's own at the end) to attend
+    gather, scatter = shared_prefix.packed
+    rows, w = attention_mask.shape[0], attention_mask.shape[2]
+    h, d = query.shape[1], query.shape[3]
+    qz = torch.cat([query[0], query.new_zeros(h, 1, d)], 1)   # the last query: padding
+    q = qz[:, gather].view(h, rows, w, d).transpose(0, 1)
+    out, _ = _attend(module, q, key, value, attention_mask, scaling, shared_prefix, **kwargs)
+    return out.reshape(rows * w, h, d)[scatter].unsqueeze(0), None
+
+
+def _attend(module, query, key, value, attention_mask, scaling, shared_prefix, **kwargs):
+    """`attention` for queries laid out per row: [rows, heads, q, d]."""
+    from transformers.integrations.sdpa_attention import sdpa_attention_forward
     pk, pv = shared_prefix.layers[module.layer_idx]   # [1, kvh, P, d]
     key, value = key[:, :, shared_prefix.slots], value[:, :, shared_prefix.slots]
     b, h, q = query.shape[:3]
@@ -61,8 +78,8 @@ def attention(module, query, key, value, attention_mask, dropout=0.0, scaling=No
         keys = torch.cat([pk.expand(b, -1, -1, -1), key], dim=2)
         values = torch.cat([pv.expand(b, -1, -1, -1), value], dim=2)
         mask = torch.cat([attention_mask.new_ones(b, 1, q, pk.shape[2]), attention_mask], -1)
-        return sdpa_attention_forward(module, query, keys, values, mask, dropout=dropout,
-                                      scaling=scaling, **kwargs)
+        return sdpa_attention_forward(module, query, keys, values, mask, scaling=scaling,
+                                      **kwargs)
     mask_add = torch.zeros(attention_mask.shape, dtype=query.dtype, device=query.device)
     mask_add.masked_fill_(~attention_mask, float("-inf"))
     scale = scaling if scaling is not None else query.shape[-1] ** -0.5

@@ -72,14 +72,14 @@ def test_own_windows_longer_than_the_prefix_give_the_same_tokens(lean, monkeypat
     the prefix joined to each row's keys when it is longer (rag's chunks under a short system
     prompt). Both must give generate's tokens."""
     from harness.backends import prefix_attention
-    seen = set()   # whether a prefill pass's queries outnumbered the prefix's tokens
+    seen = set()   # whether a prefill pass's own windows were longer than the prefix
 
-    def spy(module, query, *a, shared_prefix=None, **k):
-        if shared_prefix is not None and module.layer_idx == 0 and query.shape[2] > 1:
+    def spy(module, query, key, value, mask, scaling, shared_prefix, **k):
+        if module.layer_idx == 0 and query.shape[2] > 1:
             seen.add(query.shape[2] > shared_prefix.layers[0][0].shape[2])
-        return real(module, query, *a, shared_prefix=shared_prefix, **k)
-    real = prefix_attention.attention
-    monkeypatch.setattr(prefix_attention, "attention", spy)
+        return real(module, query, key, value, mask, scaling, shared_prefix, **k)
+    real = prefix_attention._attend   # the queries laid out per row (after unpacking)
+    monkeypatch.setattr(prefix_attention, "_attend", spy)
     long = " ".join(QUESTIONS)   # longer than the short system prompt's prefix
     msgs = [({"role": "system", "content": "You are Northpeak's support assistant."},
              {"role": "user", "content": q}) for q in (long, "Hi", QUESTIONS[2] + " " + long)]
