@@ -15,9 +15,11 @@
    Compute efficiency = 2 x params FLOP per token run (the shared prefix once, each request's
    own prompt tokens, each generated token) per second / the matmul peak.
 Targets (issue 18): decode >= 0.30 of the peak and >= 3x lm-eval's best; prefill >= 0.75.
-Each figure also prints what the model's own weight matmuls alone reach at that batch's shape
-(`_machine.model_matmul_flops`: every weight once per step, streamed from memory as in a real
-step) as a fraction of the peak: the most any loop could get from fp32 matmuls at those shapes.
+Each figure also prints where the call's time went (the shared prefix, the prefill passes, the
+decode steps, outside the model) and its BOUND: every forward pass the call made, timed again
+as the model's weight matmuls alone at that pass's rows (`_machine.model_matmul_flops`: every
+weight once, streamed from memory as in a real step), so the figure this call would reach if
+nothing but its fp32 matmuls cost time (no attention, norms, rotary, cache writes or Python).
 """
 from __future__ import annotations
 
@@ -31,9 +33,55 @@ from _machine import matmul_flops, model_matmul_flops, print_machine
 
 
 def _timed(backend, reqs):
-    t0 = time.perf_counter()
-    out = backend.generate(reqs)
-    return out, time.perf_counter() - t0
+    """(outputs, seconds, passes): `passes` lists each forward pass of the base model during the
+    call as (tokens in the pass, its kind, seconds): "prefix" (the shared prefix, the call's
+    first pass, run without the shared-prefix attention), "decode" (one token per row) or
+    "prefill"."""
+    passes, start = [], {}
+
+    def pre(module, args, kwargs):
+        start["t"] = time.perf_counter()
+
+    def post(module, args, kwargs, out):
+        ids = kwargs.get("input_ids", args[0] if args else None)
+        first = not passes and "shared_prefix" not in kwargs and ids.shape[0] == 1
+        kind = "decode" if ids.shape[-1] == 1 else "prefix" if first else "prefill"
+        passes.append((ids.numel(), kind, time.perf_counter() - start["t"]))
+
+    hooks = (backend.model.register_forward_pre_hook(pre, with_kwargs=True),
+             backend.model.register_forward_hook(post, with_kwargs=True))
+    try:
+        t0 = time.perf_counter()
+        out = backend.generate(reqs)
+        return out, time.perf_counter() - t0, passes
+    finally:
+        for h in hooks:
+            h.remove()
+
+
+def _bound(backend, passes, seconds, credited: int, peak: float, params: int, label: str):
+    """Print where the call's `seconds` went and the figure it would reach with only its
+    passes' weight matmuls costing time (each distinct pass size timed alone once)."""
+    at = {n: model_matmul_flops(backend.model, n, steps=2) for n in {n for n, _, _ in passes}}
+    mm_s = sum(2 * params * n / at[n] for n, _, _ in passes)
+    prefix, fills, steps = ([p for p in passes if p[1] == k]
+                            for k in ("prefix", "prefill", "decode"))
+
+    def spent(ps):
+        return sum(t for _, _, t in ps)
+    print(f"  where the {seconds:.1f} s went: shared prefix {spent(prefix):.2f} s; "
+          f"{len(fills)} prefill passes ({sum(n for n, _, _ in fills):,} tokens) "
+          f"{spent(fills):.2f} s; "
+          f"{len(steps)} decode steps (up to {max((n for n, _, _ in steps), default=0)} rows) "
+          f"{spent(steps):.2f} s; outside the model {seconds - spent(passes):.2f} s")
+    widest = {k: max((n for n, kind, _ in passes if kind == k), default=0)
+              for k in ("prefill", "decode")}
+    rates = "; ".join(f"{k} {n} rows {at[n] / 1e9:.0f} GFLOP/s = {at[n] / peak:.2f} of the peak"
+                      for k, n in widest.items() if n)
+    print(f"  the weight matmuls alone at the widest passes: {rates}")
+    print(f"  BOUND: these passes' weight matmuls alone at their shapes take {mm_s:.2f} s, so "
+          f"with nothing else costing time this call's {label} would be "
+          f"{2 * params * credited / mm_s / peak:.2f} of the peak")
 
 
 def _tokens_run(backend, reqs, out) -> int:
@@ -108,7 +156,7 @@ def main():
     msgs = [r.messages for r in reqs]
     backend.generate([Request(m, max_new_tokens=2) for m in msgs[:2]])  # warm-up, untimed
     peak = matmul_flops()
-    ours, ours_s = _timed(backend, reqs)
+    ours, ours_s, passes = _timed(backend, reqs)
     peak = max(peak, matmul_flops())
     n_tokens = sum(g.completion_tokens for g in ours)
     eff = 2 * params * n_tokens / ours_s / peak
@@ -120,9 +168,7 @@ def main():
           f"shared-prefix KV reuse): {n_tokens} tokens in {ours_s:.1f} s = {n_tokens / ours_s:.1f} "
           f"tokens/s; DECODE COMPUTE EFFICIENCY {eff:.2f} of the peak (target >= 0.30); counting "
           f"every token run (own prompt tokens prefilled + generated): {eff_all:.2f}")
-    rows = max(g.batch_size for g in ours)
-    print(f"  ceiling at this shape: the model's matmuls alone at {rows} rows run at "
-          f"{model_matmul_flops(backend.model, rows) / peak:.2f} of the peak")
+    _bound(backend, passes, ours_s, n_tokens, peak, params, "decode compute efficiency")
     sizes = [int(b) for b in args.lmeval_batch_sizes.split(",")]
     bs, secs, same = _lmeval(backend, msgs, ours, n_tokens, sizes)
     print(f"RATIO vs lm-eval (best batch size {bs}): {secs / ours_s:.2f} x tokens/s "
@@ -132,7 +178,7 @@ def main():
         rag = strategy("rag")
         rreqs = rag.requests(questions)[0]
         peak_r = matmul_flops()
-        rout, rag_s = _timed(backend, rreqs)
+        rout, rag_s, rpasses = _timed(backend, rreqs)
         peak_r = max(peak_r, matmul_flops())
         run = _tokens_run(backend, rreqs, rout)
         eff_r = 2 * params * run / rag_s / peak_r
@@ -140,11 +186,7 @@ def main():
               f"prompt tokens on average; {run} tokens run incl. "
               f"{sum(g.completion_tokens for g in rout)} generated) in {rag_s:.1f} s; matmul peak "
               f"{peak_r / 1e9:.1f} GFLOP/s; PREFILL COMPUTE EFFICIENCY {eff_r:.2f} (target >= 0.75)")
-        from harness.backends.hf import PREFILL_TOKENS
-        print(f"  ceiling at this shape: the model's matmuls alone at {PREFILL_TOKENS} rows (a "
-              f"full prefill pass) run at {model_matmul_flops(backend.model, PREFILL_TOKENS) / peak_r:.2f} "
-              f"of the peak, at {rows} rows (a decode step) "
-              f"{model_matmul_flops(backend.model, rows) / peak_r:.2f}")
+        _bound(backend, rpasses, rag_s, run, peak_r, params, "prefill compute efficiency")
 
 
 if __name__ == "__main__":
