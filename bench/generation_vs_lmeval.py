@@ -69,13 +69,12 @@ def _bound(backend, passes, seconds, credited: int, peak: float, params: int, la
 
     def spent(ps):
         return sum(t for _, _, t in ps)
+    widest = {k: max((n for n, _, _ in ps), default=0)
+              for k, ps in (("prefill", fills), ("decode", steps))}
     print(f"  where the {seconds:.1f} s went: shared prefix {spent(prefix):.2f} s; "
           f"{len(fills)} prefill passes ({sum(n for n, _, _ in fills):,} tokens) "
-          f"{spent(fills):.2f} s; "
-          f"{len(steps)} decode steps (up to {max((n for n, _, _ in steps), default=0)} rows) "
+          f"{spent(fills):.2f} s; {len(steps)} decode steps (up to {widest['decode']} rows) "
           f"{spent(steps):.2f} s; outside the model {seconds - spent(passes):.2f} s")
-    widest = {k: max((n for n, kind, _ in passes if kind == k), default=0)
-              for k in ("prefill", "decode")}
     rates = "; ".join(f"{k} {n} rows {at[n] / 1e9:.0f} GFLOP/s = {at[n] / peak:.2f} of the peak"
                       for k, n in widest.items() if n)
     print(f"  the weight matmuls alone at the widest passes: {rates}")
