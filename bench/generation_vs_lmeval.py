@@ -75,6 +75,11 @@ def _bound(backend, passes, seconds, credited: int, peak: float, params: int, la
           f"{len(fills)} prefill passes ({sum(n for n, _, _ in fills):,} tokens) "
           f"{spent(fills):.2f} s; {len(steps)} decode steps (up to {widest['decode']} rows) "
           f"{spent(steps):.2f} s; outside the model {seconds - spent(passes):.2f} s")
+    if steps:   # the decode loop on its own: the call's figure less its prefill's share
+        rows = sum(n for n, _, _ in steps)
+        print(f"  the decode steps alone: {rows:,} rows in {spent(steps):.2f} s = "
+              f"{2 * params * rows / spent(steps) / peak:.2f} of the peak (2 x params FLOP per "
+              f"row a step runs, finished rows not yet dropped included)")
     rates = "; ".join(f"{k} {n} rows {at[n] / 1e9:.0f} GFLOP/s = {at[n] / peak:.2f} of the peak"
                       for k, n in widest.items() if n)
     print(f"  the weight matmuls alone at the widest passes: {rates}")
@@ -115,6 +120,35 @@ def _lmeval(backend, msgs, ours, n_tokens, sizes):
     return best
 
 
+def load(suite_path: str, n: int = 48, test_only: bool = False):
+    """(suite, backend, questions, strategy): the suite's model loaded, the questions a run asks
+    each strategy (the first `n` test questions, then, unless `test_only`, the safety probes and
+    the dev questions, one `generate` call as harness.run.resume.predict_splits makes it), and
+    `strategy(kind)`, the suite's strategy of that type prepared in a scratch folder."""
+    from harness.backends.hf import HFBackend
+    from harness.config.suite import load_suite
+    from harness.data.dataset import load_dataset
+    from harness.registry import STRATEGIES
+    from harness.run.strategy import Context
+
+    ls = load_suite(Path(suite_path))
+    suite, data = ls.suite, load_dataset(ls)
+    backend = HFBackend(suite.model)
+    questions = [e.question for e in data.test[:n]]
+    if not test_only:
+        from harness.run.runner import decision_dev
+        questions += [p.prompt for p in data.safety]
+        questions += [e.question for e in decision_dev(suite, data)[0]]
+    work = Path(tempfile.mkdtemp(prefix="genbench-"))
+
+    def strategy(kind):
+        c = next(s for s in suite.strategies if s.type == kind)
+        s = STRATEGIES[kind](c, Context(suite, data, backend, work / kind, work / "cache"))
+        s.prepare()
+        return s
+    return suite, backend, questions, strategy
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=48, help="number of prompts (test questions)")
@@ -126,29 +160,10 @@ def main():
     args = ap.parse_args()
 
     from harness.backends.base import Request
-    from harness.backends.hf import HFBackend
-    from harness.data.dataset import load_dataset
-    from harness.registry import STRATEGIES
-    from harness.run.strategy import Context
-    from harness.config.suite import load_suite
 
     print_machine("generation: compute efficiency and lm-eval HFLM.generate_until")
-    ls = load_suite(Path(args.suite))
-    suite, data = ls.suite, load_dataset(ls)
-    backend = HFBackend(suite.model)
+    suite, backend, questions, strategy = load(args.suite, args.n, args.test_only)
     cfg, params = suite.model, sum(p.numel() for p in backend.model.parameters())
-    questions = [e.question for e in data.test[: args.n]]
-    if not args.test_only:  # what a run asks each strategy in one sequence of batches
-        from harness.run.runner import decision_dev
-        questions += [p.prompt for p in data.safety]
-        questions += [e.question for e in decision_dev(suite, data)[0]]
-    work = Path(tempfile.mkdtemp(prefix="genbench-"))
-
-    def strategy(kind):
-        c = next(s for s in suite.strategies if s.type == kind)
-        s = STRATEGIES[kind](c, Context(suite, data, backend, work / kind, work / "cache"))
-        s.prepare()
-        return s
 
     prompt = strategy("prompt")
     reqs = prompt.requests(questions)[0]
