@@ -16,10 +16,11 @@
    own prompt tokens, each generated token) per second / the matmul peak.
 Targets (issue 18): decode >= 0.30 of the peak and >= 3x lm-eval's best; prefill >= 0.75.
 Each figure also prints where the call's time went (the shared prefix, the prefill passes, the
-decode steps, outside the model; the decode steps' own efficiency) and its BOUND: every forward pass the call made, timed again
-as the model's weight matmuls alone at that pass's rows (`_machine.model_matmul_flops`: every
-weight once, streamed from memory as in a real step), so the figure this call would reach if
-nothing but its fp32 matmuls cost time (no attention, norms, rotary, cache writes or Python).
+decode steps, outside the model), the decode steps' own efficiency, and the call's BOUND: every
+forward pass the call made, timed again as the model's weight matmuls alone at that pass's rows
+(`_machine.model_matmul_flops`: every weight once, streamed from memory as in a real step), so
+the figure this call would reach if nothing but its fp32 matmuls cost time (no attention, norms,
+rotary, cache writes or Python).
 """
 from __future__ import annotations
 
